@@ -1,1 +1,3 @@
-return 0;
+using Chorus.Cli;
+
+return await ChorusApp.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,101 @@
+using Chorus.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Chorus.Cli;
+
+/// <summary>The <c>chorus</c> command-line application.</summary>
+public static class ChorusApp
+{
+    /// <summary>Exit code for a user error (bad option, missing or invalid input).</summary>
+    public const int UserErrorExitCode = 2;
+
+    /// <summary>Exit code for an unexpected internal failure.</summary>
+    public const int InternalErrorExitCode = 70;
+
+    /// <summary>Runs the CLI with <paramref name="args"/>, writing to <paramref name="console"/> (default: the terminal).</summary>
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
+    {
+        var app = Create(console);
+        return app.RunAsync(args);
+    }
+
+    /// <summary>Builds the command tree.</summary>
+    public static CommandApp Create(IAnsiConsole? console = null)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("chorus");
+            config.UseAssemblyInformationalVersion();
+            config.UseStrictParsing();
+            if (console is not null)
+            {
+                config.ConfigureConsole(console);
+            }
+
+            config.SetExceptionHandler((ex, _) => HandleError(ex, console ?? AnsiConsole.Console));
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Run the whole study in miniature: synthetic birds, an ensemble, five explainers, Ens-Avg vs Exp-Avg.")
+                .WithExample("demo")
+                .WithExample("demo", "--quick", "--out", "/tmp/chorus-demo");
+            config.AddBranch("synth", synth =>
+            {
+                synth.SetDescription("Generate synthetic datasets with exact evidence regions.");
+                synth.AddCommand<SynthBirdsCommand>("birds")
+                    .WithDescription("SynthBirds in the CUB-200-2011 layout, with exact part masks.")
+                    .WithExample("synth", "birds", "--out", "synthbirds", "--species", "8", "--size", "64");
+            });
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")
+                .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
+            config.AddCommand<ModelsCommand>("models")
+                .WithDescription("List the built-in backbones and what each needs.");
+        });
+        return app;
+    }
+
+    private static int HandleError(Exception ex, IAnsiConsole console)
+    {
+        var (userError, message) = Describe(ex);
+        console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        if (!userError)
+        {
+            console.MarkupLine("[grey]This looks like a bug in Chorus; set CHORUS_DEBUG=1 for the stack trace.[/]");
+            if (Environment.GetEnvironmentVariable("CHORUS_DEBUG") == "1")
+            {
+                console.WriteLine(ex.ToString());
+            }
+
+            return InternalErrorExitCode;
+        }
+
+        return UserErrorExitCode;
+    }
+
+    private static (bool UserError, string Message) Describe(Exception ex)
+    {
+        if (ex is CommandAppException or CommandParseException or CommandRuntimeException or CommandConfigurationException)
+        {
+            return (true, OneLine(ex.Message));
+        }
+
+        if (ex is AggregateException { InnerExceptions.Count: 1 } agg)
+        {
+            return Describe(agg.InnerExceptions[0]);
+        }
+
+        if (ex is OperationCanceledException)
+        {
+            return (true, "cancelled; everything finished so far is kept, run the same command again to resume.");
+        }
+
+        var user = ex is ChorusException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+            or ArgumentException or UnauthorizedAccessException or FormatException
+            || ex.GetType().Name.EndsWith("ImportException", StringComparison.Ordinal)
+            || ex.GetType().Name.EndsWith("DataException", StringComparison.Ordinal);
+        return (user, OneLine(ex.Message));
+    }
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+}

@@ -1,0 +1,170 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Chorus.Torch.Models;
+
+/// <summary>
+/// The default backbone: three conv blocks (conv 3×3 → BatchNorm → ReLU, max-pool 2 after the first two),
+/// global average pooling and a linear head. Small enough that an 11-member ensemble trains in minutes on
+/// two CPU cores. Checkpoint names follow PyTorch conventions: <c>features.block1.conv.weight</c>, <c>head.weight</c>.
+/// </summary>
+/// <remarks>
+/// Named layers (for Grad-CAM): <c>block1</c>, <c>block2</c>, <c>block3</c> (the last conv block, the
+/// default CAM layer) and <c>pooled</c> (the [N,C] features the head reads).
+/// </remarks>
+public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableHead
+{
+    /// <summary>Names of the layers <see cref="Forward(Tensor, string, out Tensor)"/> can return.</summary>
+    public static readonly IReadOnlyList<string> Layers = ["block1", "block2", "block3", "pooled"];
+
+    [ComponentName(Name = "features")]
+    private readonly ModuleDict<Module<Tensor, Tensor>> _features;
+
+    [ComponentName(Name = "head")]
+    private readonly Linear _head;
+
+    private readonly ConvBlock _block1;
+    private readonly ConvBlock _block2;
+    private readonly ConvBlock _block3;
+
+    /// <summary>Builds the network with the given widths (default 16, 32, 64) for <paramref name="numClasses"/> classes.</summary>
+    public SmallCnn(int numClasses, int inChannels = 3, int[]? widths = null)
+        : base(nameof(SmallCnn))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        widths ??= [16, 32, 64];
+        if (widths.Length != 3 || widths.Any(w => w < 1))
+        {
+            throw new ArgumentException("SmallCnn needs three positive widths.", nameof(widths));
+        }
+
+        NumClasses = numClasses;
+        Widths = widths;
+        _block1 = new ConvBlock("block1", inChannels, widths[0], pool: true);
+        _block2 = new ConvBlock("block2", widths[0], widths[1], pool: true);
+        _block3 = new ConvBlock("block3", widths[1], widths[2], pool: false);
+        _features = new ModuleDict<Module<Tensor, Tensor>>();
+        _features.Add(("block1", _block1));
+        _features.Add(("block2", _block2));
+        _features.Add(("block3", _block3));
+        _head = Linear(widths[2], numClasses);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public Module Module => this;
+
+    /// <inheritdoc />
+    public int NumClasses { get; }
+
+    /// <summary>Channel widths of the three blocks.</summary>
+    public int[] Widths { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LayerNames => Layers;
+
+    /// <inheritdoc />
+    public string DefaultCamLayer => "block3";
+
+    /// <summary>The classification head (re-initialised per ensemble member).</summary>
+    public Linear Head => _head;
+
+    /// <summary>Re-initialises the head as PyTorch's <c>nn.Linear</c> does, from the given generator.</summary>
+    public void ResetHead(Generator generator)
+    {
+        using var noGrad = no_grad();
+        var fanIn = _head.weight!.shape[1];
+        var bound = 1.0 / Math.Sqrt(fanIn);
+        _head.weight.uniform_(-bound, bound, generator);
+        _head.bias!.uniform_(-bound, bound, generator);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => Run(input, null, out _);
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor input) => call(input);
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor input, string layer, out Tensor activation)
+    {
+        if (!Layers.Contains(layer))
+        {
+            throw new ArgumentException($"Unknown layer '{layer}'. SmallCnn layers: {string.Join(", ", Layers)}.", nameof(layer));
+        }
+
+        var logits = Run(input, layer, out var act);
+        activation = act!;
+        return logits;
+    }
+
+    private Tensor Run(Tensor input, string? layer, out Tensor? activation)
+    {
+        CheckInput(input);
+        activation = null;
+        using var scope = NewDisposeScope();
+        var x1 = _block1.call(input);
+        var x2 = _block2.call(x1);
+        var x3 = _block3.call(x2);
+        var pooled = x3.mean([2, 3]);
+        var logits = _head.call(pooled);
+        var captured = layer switch
+        {
+            "block1" => x1,
+            "block2" => x2,
+            "block3" => x3,
+            "pooled" => pooled,
+            _ => null,
+        };
+        if (captured is not null)
+        {
+            activation = captured.MoveToOuterDisposeScope();
+        }
+
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    private void CheckInput(Tensor input)
+    {
+        if (input.dim() != 4)
+        {
+            throw new ArgumentException($"SmallCnn expects images [N,C,H,W]; got shape [{string.Join(",", input.shape)}].", nameof(input));
+        }
+    }
+
+    /// <summary>conv 3×3 (padding 1, no bias) → BatchNorm → ReLU → optional max-pool 2.</summary>
+    private sealed class ConvBlock : Module<Tensor, Tensor>
+    {
+        [ComponentName(Name = "conv")]
+        private readonly Conv2d _conv;
+
+        [ComponentName(Name = "bn")]
+        private readonly BatchNorm2d _bn;
+
+        private readonly bool _pool;
+
+        public ConvBlock(string name, int inChannels, int outChannels, bool pool)
+            : base(name)
+        {
+            _conv = Conv2d(inChannels, outChannels, 3, padding: 1, bias: false);
+            _bn = BatchNorm2d(outChannels);
+            _pool = pool;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var y = functional.relu(_bn.call(_conv.call(input)));
+            if (_pool)
+            {
+                y = functional.max_pool2d(y, 2);
+            }
+
+            return y.MoveToOuterDisposeScope();
+        }
+    }
+}

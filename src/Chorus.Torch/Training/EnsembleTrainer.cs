@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Chorus.IO;
+using Chorus.Torch.Checkpoints;
+using Chorus.Torch.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chorus.Torch.Training;
+
+/// <summary>
+/// Trains an ensemble into a run folder: <c>shared-init.safetensors</c> (the common starting point),
+/// <c>members/member-XX.safetensors</c> and <c>members/member-XX.json</c> per member, all written atomically.
+/// A re-run over the same folder skips members already trained with the same settings and data.
+/// </summary>
+public sealed class EnsembleTrainer
+{
+    private static readonly JsonSerializerOptions RecordJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private readonly Func<IClassifier> _factory;
+    private readonly TrainingOptions _options;
+    private readonly string _modelDescription;
+
+    /// <param name="factory">Creates a fresh, untrained classifier (always the same architecture).</param>
+    /// <param name="options">Training options (validated here).</param>
+    /// <param name="modelDescription">Architecture name recorded with each member, e.g. <c>small-cnn</c>.</param>
+    public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription)
+    {
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options.Validate();
+        _modelDescription = modelDescription;
+    }
+
+    /// <summary>Path of member <paramref name="index"/>'s checkpoint in <paramref name="runDir"/>.</summary>
+    public static string CheckpointPath(string runDir, int index) =>
+        Path.Combine(runDir, "members", string.Create(CultureInfo.InvariantCulture, $"member-{index:D2}.safetensors"));
+
+    /// <summary>Trains (or resumes) every member and returns their results in member order.</summary>
+    public IReadOnlyList<MemberResult> Train(
+        string runDir,
+        ImageTensorSet train,
+        ImageTensorSet? test,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Path.Combine(runDir, "members"));
+        var fingerprint = $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
+        var sharedInit = Path.Combine(runDir, "shared-init.safetensors");
+        if (!File.Exists(sharedInit))
+        {
+            torch.manual_seed(_options.Seed);
+            using var init = _factory();
+            ModuleCheckpoint.Save(init.Module, sharedInit, new Dictionary<string, string> { ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture), ["model"] = _modelDescription });
+        }
+
+        var results = new List<MemberResult>();
+        for (var m = 0; m < _options.Members; m++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var resumed = TryResume(runDir, m, fingerprint);
+            if (resumed is not null)
+            {
+                results.Add(resumed);
+                progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, 1, 1, resumed.TrainLoss, resumed.TrainAccuracy, "resumed"));
+                continue;
+            }
+
+            results.Add(TrainMember(runDir, m, sharedInit, fingerprint, train, test, progress, cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>Loads member <paramref name="index"/> of a trained run into a fresh classifier (eval mode).</summary>
+    public static IClassifier LoadMember(Func<IClassifier> factory, string runDir, int index)
+    {
+        var model = factory();
+        try
+        {
+            ModuleCheckpoint.Load(model.Module, CheckpointPath(runDir, index));
+            model.Module.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Accuracy of <paramref name="model"/> on <paramref name="set"/> (eval mode, no gradients).</summary>
+    public static double Accuracy(IClassifier model, ImageTensorSet set, int batchSize = 256)
+    {
+        model.Module.eval();
+        long correct = 0;
+        using var noGrad = no_grad();
+        for (var i = 0; i < set.Count; i += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(batchSize, set.Count - i);
+            var x = set.Images.narrow(0, i, n);
+            var y = set.Labels.narrow(0, i, n);
+            correct += model.Forward(x).argmax(1).eq(y).sum().item<long>();
+        }
+
+        return set.Count == 0 ? double.NaN : (double)correct / set.Count;
+    }
+
+    private MemberResult? TryResume(string runDir, int m, string fingerprint)
+    {
+        var meta = Path.ChangeExtension(CheckpointPath(runDir, m), ".json");
+        if (!File.Exists(meta) || !File.Exists(CheckpointPath(runDir, m)))
+        {
+            return null;
+        }
+
+        MemberRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize<MemberRecord>(File.ReadAllText(meta), RecordJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{meta}: unreadable member record ({e.Message}). Delete it to retrain this member.", e);
+        }
+
+        if (record is null || record.Fingerprint != fingerprint)
+        {
+            throw new ChorusException(
+                $"{runDir} already holds member {m} trained with other settings or data. Use a new output folder, or delete {Path.Combine(runDir, "members")} to retrain.");
+        }
+
+        return record.Result with { Resumed = true };
+    }
+
+    private MemberResult TrainMember(
+        string runDir,
+        int m,
+        string sharedInit,
+        string fingerprint,
+        ImageTensorSet train,
+        ImageTensorSet? test,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var sw = Stopwatch.StartNew();
+        var seed = _options.MemberSeed(m);
+        using var model = _factory();
+        ModuleCheckpoint.Load(model.Module, sharedInit);
+        using var generator = new Generator((ulong)seed);
+        if (model is IResettableHead head)
+        {
+            head.ResetHead(generator);
+        }
+
+        torch.manual_seed(seed);
+        var parameters = model.Module.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        var n = train.Count;
+        var batches = (n + _options.BatchSize - 1) / _options.BatchSize;
+        var totalSteps = batches * _options.Epochs;
+        var rng = new Random(unchecked((int)seed));
+        double epochLoss = 0, epochAcc = 0;
+        var step = 0;
+        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            model.Module.train();
+            var order = Enumerable.Range(0, n).ToArray();
+            rng.Shuffle(order);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (var b = 0; b < batches; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var idx = order.AsSpan(b * _options.BatchSize, Math.Min(_options.BatchSize, n - (b * _options.BatchSize))).ToArray();
+                var index = tensor(idx.Select(i => (long)i).ToArray());
+                var x = train.Images.index_select(0, index);
+                var y = train.Labels.index_select(0, index);
+                if (_options.HorizontalFlip)
+                {
+                    var flip = rand([idx.Length], generator: generator).lt(0.5).view(-1, 1, 1, 1);
+                    x = where(flip, x.flip(3), x);
+                }
+
+                var lr = _options.LearningRate * (0.05 + (0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))));
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = lr;
+                }
+
+                optimizer.zero_grad();
+                var logits = model.Forward(x);
+                var loss = nn.functional.cross_entropy(logits, y);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * idx.Length;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += idx.Length;
+                step++;
+                epochLoss = lossSum / seen;
+                epochAcc = (double)correct / seen;
+                progress?.Report(new TrainingProgress(m, _options.Members, epoch, _options.Epochs, step, totalSteps, epochLoss, epochAcc, "training"));
+            }
+        }
+
+        var testAcc = test is null ? double.NaN : Accuracy(model, test);
+        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false);
+        ModuleCheckpoint.Save(model.Module, CheckpointPath(runDir, m), new Dictionary<string, string>
+        {
+            ["member"] = m.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
+            ["model"] = _modelDescription,
+        });
+        var record = new MemberRecord(fingerprint, result);
+        AtomicFile.WriteAllText(Path.ChangeExtension(CheckpointPath(runDir, m), ".json"), JsonSerializer.Serialize(record, RecordJson));
+        progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, totalSteps, totalSteps, epochLoss, epochAcc, "done"));
+        return result;
+    }
+
+    private sealed record MemberRecord(string Fingerprint, MemberResult Result);
+}

@@ -1,0 +1,65 @@
+namespace Chorus.Torch.Training;
+
+/// <summary>
+/// How an ensemble is trained. Every member starts from one shared backbone initialisation and gets its own
+/// head initialisation and data order from its member seed (<c>Seed·1000 + member index</c>).
+/// </summary>
+/// <param name="Members">Ensemble size n (the study uses 11).</param>
+/// <param name="Epochs">Passes over the training split per member.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="LearningRate">Adam learning rate (cosine-annealed to 5% over the run).</param>
+/// <param name="WeightDecay">Adam weight decay (L2).</param>
+/// <param name="Seed">Training seed: shared init and member seeds derive from it.</param>
+/// <param name="HorizontalFlip">Random horizontal flips of training images (class-preserving for birds).</param>
+public sealed record TrainingOptions(
+    int Members = 11,
+    int Epochs = 4,
+    int BatchSize = 64,
+    double LearningRate = 3e-3,
+    double WeightDecay = 1e-4,
+    long Seed = 0,
+    bool HorizontalFlip = true)
+{
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values outside their ranges.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Members, 1, nameof(Members));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
+        }
+
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be zero or positive.");
+        }
+    }
+
+    /// <summary>The seed of member <paramref name="index"/>.</summary>
+    public long MemberSeed(int index) => (Seed * 1000) + index;
+}
+
+/// <summary>What the trainer reports while it runs.</summary>
+/// <param name="Member">0-based member index.</param>
+/// <param name="Members">Ensemble size.</param>
+/// <param name="Epoch">1-based epoch (0 while evaluating or when skipped).</param>
+/// <param name="Epochs">Epochs per member.</param>
+/// <param name="Step">Batches done in this member.</param>
+/// <param name="Steps">Batches per member.</param>
+/// <param name="Loss">Running mean training loss of the epoch.</param>
+/// <param name="Accuracy">Running training accuracy of the epoch.</param>
+/// <param name="Message">A short phase note ("training", "resumed", "done").</param>
+public sealed record TrainingProgress(int Member, int Members, int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, string Message);
+
+/// <summary>One trained member.</summary>
+public sealed record MemberResult(
+    int Index,
+    long Seed,
+    string Checkpoint,
+    double TrainLoss,
+    double TrainAccuracy,
+    double TestAccuracy,
+    double Seconds,
+    bool Resumed);
