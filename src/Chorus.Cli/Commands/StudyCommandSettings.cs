@@ -1,0 +1,151 @@
+using System.ComponentModel;
+using Chorus.Cli.Pipeline;
+using Chorus.Data.Synthetic;
+using Chorus.Metrics;
+using Chorus.Torch.Attribution;
+using Chorus.Torch.Training;
+using Spectre.Console.Cli;
+
+namespace Chorus.Cli.Commands;
+
+/// <summary>Options shared by <c>demo</c> (and future study commands).</summary>
+public class StudyCommandSettings : CommandSettings
+{
+    [CommandOption("-o|--out <DIR>")]
+    [Description("Output folder (re-running with the same folder resumes).")]
+    public string Out { get; init; } = "chorus-demo";
+
+    [CommandOption("--data <DIR>")]
+    [Description("Use this CUB-200-2011-layout dataset instead of generating SynthBirds.")]
+    public string? Data { get; init; }
+
+    [CommandOption("--quick")]
+    [Description("A miniature run for tests and CI (well under a minute): 4 species, 48 px, 3 members, fewer IG steps.")]
+    public bool Quick { get; init; }
+
+    [CommandOption("--members <N>")]
+    [Description("Ensemble size n. Default 11 (3 with --quick).")]
+    public int? Members { get; init; }
+
+    [CommandOption("--epochs <N>")]
+    [Description("Training epochs per member. Default 4 (3 with --quick).")]
+    public int? Epochs { get; init; }
+
+    [CommandOption("--species <N>")]
+    [Description("SynthBirds species. Default 8 (4 with --quick).")]
+    public int? Species { get; init; }
+
+    [CommandOption("--size <PX>")]
+    [Description("Image size in pixels (model input). Default 64 (48 with --quick).")]
+    public int? Size { get; init; }
+
+    [CommandOption("--count <N>")]
+    [Description("SynthBirds images. Default 2000 (240 with --quick).")]
+    public int? Count { get; init; }
+
+    [CommandOption("--explain <N>")]
+    [Description("Test images to explain (0 = all). Default 100 (16 with --quick).")]
+    public int? Explain { get; init; }
+
+    [CommandOption("--methods <LIST>")]
+    [Description("Comma-separated methods. Default: saliency,input-x-gradient,integrated-gradients,gradient-shap,grad-cam.")]
+    public string? Methods { get; init; }
+
+    [CommandOption("--metrics <LIST>")]
+    [Description("Comma-separated metrics for results.csv. Default: com_distance,pearson.")]
+    public string? Metrics { get; init; }
+
+    [CommandOption("--ig-steps <N>")]
+    [Description("Integrated Gradients steps (Gauss-Legendre). Default 50 (Captum; 16 with --quick).")]
+    public int? IgSteps { get; init; }
+
+    [CommandOption("--gs-samples <N>")]
+    [Description("Gradient SHAP samples per image. Default 5 (Captum).")]
+    public int? GsSamples { get; init; }
+
+    [CommandOption("--seed <N>")]
+    [Description("Seed of data generation, training and explanation.")]
+    [DefaultValue(0L)]
+    public long Seed { get; init; }
+
+    [CommandOption("--threads <N>")]
+    [Description("libtorch threads. Default: all cores.")]
+    public int? Threads { get; init; }
+
+    [CommandOption("--skip-bad-images")]
+    [Description("Skip unreadable images (counted and reported) instead of stopping at the first.")]
+    public bool SkipBadImages { get; init; }
+
+    /// <summary>Turns the options into study settings, applying --quick defaults.</summary>
+    public StudySettings ToStudySettings()
+    {
+        var q = Quick;
+        var size = Size ?? (q ? 48 : 64);
+        var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, Count ?? (q ? 240 : 2000), 0.3, Seed);
+        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 3 : 4), Seed: Seed);
+        var attribution = new AttributionSettings
+        {
+            IntegratedGradients = new IntegratedGradientsOptions { Steps = IgSteps ?? (q ? 16 : 50) },
+            GradientShap = new GradientShapOptions { Samples = GsSamples ?? 5 },
+            GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+        };
+        return new StudySettings
+        {
+            Out = Out,
+            Data = Data,
+            Synth = synth,
+            ImageSize = size,
+            Training = training,
+            Attribution = attribution,
+            ExplainCount = Explain ?? (q ? 16 : 100),
+            Methods = Methods is null ? Torch.Explaining.EnsembleExplainer.StudyMethods : Split(Methods),
+            Metrics = Metrics is null ? ["com_distance", "pearson"] : Split(Metrics),
+            Figures = q ? 2 : 4,
+            Seed = Seed,
+            Threads = Threads ?? Environment.ProcessorCount,
+            SkipBadImages = SkipBadImages,
+        };
+    }
+
+    public override ValidationResult Validate()
+    {
+        try
+        {
+            var s = ToStudySettings();
+            if (Data is null)
+            {
+                s.Synth.Validate();
+            }
+
+            s.Training.Validate();
+            foreach (var m in s.Methods.Where(m => !AttributionMethodFactory.Names.Contains(m)))
+            {
+                return ValidationResult.Error($"--methods: unknown method '{m}'. Known: {string.Join(", ", AttributionMethodFactory.Names)}.");
+            }
+
+            foreach (var m in s.Metrics.Where(m => !MetricRegistry.Names.Contains(m)))
+            {
+                return ValidationResult.Error($"--metrics: unknown metric '{m}'. Known: {string.Join(", ", MetricRegistry.Names)}.");
+            }
+
+            if (s.ImageSize is < 16 or > 512)
+            {
+                return ValidationResult.Error("--size must be in 16..512.");
+            }
+
+            if (s.Threads < 1)
+            {
+                return ValidationResult.Error("--threads must be at least 1.");
+            }
+
+            return ValidationResult.Success();
+        }
+        catch (ArgumentException e)
+        {
+            return ValidationResult.Error(e.Message.ReplaceLineEndings(" "));
+        }
+    }
+
+    private static string[] Split(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,23 @@
+using Chorus.Cli.Pipeline;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Chorus.Cli.Commands;
+
+/// <summary><c>chorus train</c>: dataset (given or generated) and a resumable ensemble, without explaining.</summary>
+public sealed class TrainCommand(IAnsiConsole console) : Command<StudyCommandSettings>
+{
+    protected override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
+    {
+        var study = settings.ToStudySettings();
+        var members = new StudyRunner(console, study).TrainOnly("train", cancellationToken);
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("member", "seed", "train acc", "test acc", "seconds", "checkpoint");
+        foreach (var m in members)
+        {
+            table.AddRow($"{m.Index}", $"{m.Seed}", $"{m.TrainAccuracy:P1}", $"{m.TestAccuracy:P1}", m.Resumed ? "(resumed)" : $"{m.Seconds:F1}", Markup.Escape(Path.Combine(study.Out, "run", "members", m.Checkpoint)));
+        }
+
+        console.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,40 @@
+using Spectre.Console;
+
+namespace Chorus.Cli.Infrastructure;
+
+/// <summary>Spectre.Console progress bars with a uniform look, and a plain fallback when output is redirected.</summary>
+internal static class ProgressRunner
+{
+    /// <summary>Runs <paramref name="work"/> with a progress display on <paramref name="console"/>.</summary>
+    public static T Run<T>(IAnsiConsole console, Func<ProgressContext, T> work)
+    {
+        T result = default!;
+        console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(
+                new TaskDescriptionColumn { Alignment = Justify.Left },
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new ElapsedTimeColumn(),
+                new RemainingTimeColumn())
+            .Start(ctx => result = work(ctx));
+        return result;
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that sets a task's value synchronously (no thread-pool hop).</summary>
+    public static IProgress<T> Report<T>(Action<T> onReport) => new SyncProgress<T>(onReport);
+
+    private sealed class SyncProgress<T>(Action<T> onReport) : IProgress<T>
+    {
+        private readonly object _gate = new();
+
+        public void Report(T value)
+        {
+            lock (_gate)
+            {
+                onReport(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using Chorus.Evaluation;
+using Chorus.Torch.Training;
+
+namespace Chorus.Cli.Pipeline;
+
+/// <summary>The evaluation of one method on one part.</summary>
+public sealed record StudyCell(string Part, string Method, EvaluationResult Result);
+
+/// <summary>What a study run produced: one cell per method × part, the members, and the metric names in order.</summary>
+public sealed record StudyOutcome(IReadOnlyList<StudyCell> Cells, IReadOnlyList<MemberResult> Members, IReadOnlyList<string> Metrics);

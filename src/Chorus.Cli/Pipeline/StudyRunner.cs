@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chorus.Cli.Infrastructure;
+using Chorus.Data.Cub;
+using Chorus.Data.Loading;
+using Chorus.Data.Regions;
+using Chorus.Data.Synthetic;
+using Chorus.Ensembles;
+using Chorus.Evaluation;
+using Chorus.Explanations;
+using Chorus.Metrics;
+using Chorus.Reports.Figures;
+using Chorus.Runs;
+using Chorus.Torch.Explaining;
+using Chorus.Torch.Models;
+using Chorus.Torch.Training;
+using Spectre.Console;
+using TorchSharp;
+
+namespace Chorus.Cli.Pipeline;
+
+/// <summary>
+/// The study, end to end: dataset → ensemble → explanations → Ens-Avg vs Exp-Avg → files and figures. Every
+/// stage writes its output atomically and is skipped on a re-run when its output exists, so an interrupted run
+/// resumes where it stopped.
+/// </summary>
+public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
+{
+    /// <summary>The parts scored, as the study does: beak and wings.</summary>
+    public static readonly IReadOnlyList<RoiPart> Parts = [RoiPart.Beak, RoiPart.Wings];
+
+    /// <summary>Runs the study and returns the evaluation per method and part.</summary>
+    public StudyOutcome Run(string command, CancellationToken cancellationToken = default)
+    {
+        using var trained = Prepare(command, cancellationToken);
+        var (manifest, test, testSet, members, factory, runDir, total) = (trained.Manifest, trained.Test, trained.TestSet, trained.Members, trained.Factory, trained.RunDir, trained.Clock);
+        var chosen = ChooseImages(test.Count);
+        using var explainSet = Subset(test, chosen);
+        var maps = manifest.Time("explain", () => Explain(runDir, factory, members.Count, explainSet, cancellationToken));
+        var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members));
+        manifest.Time("figures", () =>
+        {
+            DrawFigures(test, chosen, maps);
+            return 0;
+        });
+        manifest.Results["images_explained"] = chosen.Length;
+        manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
+        manifest.Save(settings.Out);
+        return outcome;
+    }
+
+    /// <summary>Dataset and training only (<c>chorus train</c>): returns the members.</summary>
+    public IReadOnlyList<MemberResult> TrainOnly(string command, CancellationToken cancellationToken = default)
+    {
+        using var trained = Prepare(command, cancellationToken);
+        trained.Manifest.TimingsSeconds.Add(KeyValuePair.Create("total", trained.Clock.Elapsed.TotalSeconds));
+        trained.Manifest.Save(settings.Out);
+        return trained.Members;
+    }
+
+    private Trained Prepare(string command, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(settings.Out);
+        var manifest = NewManifest(command);
+        torch.set_num_threads(settings.Threads);
+
+        var dataDir = settings.Data ?? Path.Combine(settings.Out, "data");
+        if (settings.Data is null)
+        {
+            manifest.Time("dataset", () => EnsureSynthBirds(dataDir, cancellationToken));
+        }
+        else if (!Directory.Exists(dataDir))
+        {
+            throw new ChorusException($"Data folder '{dataDir}' does not exist.");
+        }
+
+        var dataset = CubDataset.Load(dataDir);
+        var (train, test) = manifest.Time("load", () => LoadSplits(dataset, cancellationToken));
+        ReportSkipped(train, test, manifest);
+        if (train.Count == 0 || test.Count == 0)
+        {
+            throw new ChorusException($"{dataDir}: the train or test split is empty ({train.Count} train, {test.Count} test images).");
+        }
+
+        var runDir = Path.Combine(settings.Out, "run");
+        var classes = dataset.Classes.Count;
+        IClassifier Factory() => new SmallCnn(classes, widths: settings.Widths);
+        var testSet = ImageTensorSet.FromArrays(test.Pixels, test.Labels, 3, test.Size, test.Size);
+        try
+        {
+            using var trainSet = ImageTensorSet.FromArrays(train.Pixels, train.Labels, 3, train.Size, train.Size);
+            var members = manifest.Time("train", () => Train(runDir, Factory, trainSet, testSet, classes, cancellationToken));
+            manifest.Results["test_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode)Math.Round(m.TestAccuracy, 4)).ToArray());
+            manifest.Results["test_accuracy_mean"] = Math.Round(members.Average(m => m.TestAccuracy), 4);
+            manifest.Results["chance_accuracy"] = Math.Round(1.0 / classes, 4);
+            manifest.Save(settings.Out);
+            return new Trained(manifest, test, testSet, members, Factory, runDir, clock);
+        }
+        catch
+        {
+            testSet.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record Trained(
+        RunManifest Manifest,
+        LoadedSplit Test,
+        ImageTensorSet TestSet,
+        IReadOnlyList<MemberResult> Members,
+        Func<IClassifier> Factory,
+        string RunDir,
+        Stopwatch Clock) : IDisposable
+    {
+        public void Dispose() => TestSet.Dispose();
+    }
+
+    private RunManifest NewManifest(string command)
+    {
+        var manifest = new RunManifest { Command = command };
+        manifest.CaptureMachine();
+        manifest.Machine["torch_threads"] = settings.Threads.ToString(CultureInfo.InvariantCulture);
+        manifest.AddVersionOf("chorus", typeof(StudyRunner));
+        manifest.AddVersionOf("TorchSharp", typeof(torch));
+        manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
+        manifest.AddVersionOf("Spectre.Console", typeof(AnsiConsole));
+        manifest.Versions["libtorch"] = "2.10.0 (TorchSharp-cpu 0.107.0)";
+        manifest.Seeds["dataset"] = settings.Synth.Seed;
+        manifest.Seeds["training"] = settings.Training.Seed;
+        manifest.Seeds["explain"] = settings.Seed;
+        manifest.SetOptions("study", settings with { Attribution = settings.Attribution });
+        manifest.Save(settings.Out);
+        return manifest;
+    }
+
+    private int EnsureSynthBirds(string dataDir, CancellationToken cancellationToken)
+    {
+        var marker = Path.Combine(dataDir, "synthbirds.json");
+        if (File.Exists(marker))
+        {
+            var existing = JsonNode.Parse(File.ReadAllText(marker));
+            var wanted = JsonSerializer.SerializeToNode(settings.Synth);
+            if (existing?["options"] is { } opts && JsonNode.DeepEquals(opts, wanted))
+            {
+                console.MarkupLine($"[grey]Reusing SynthBirds in {Markup.Escape(dataDir)}.[/]");
+                return 0;
+            }
+
+            throw new ChorusException($"{dataDir} holds a SynthBirds dataset with other options; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (Directory.Exists(dataDir))
+        {
+            // An interrupted generation: start over.
+            Directory.Delete(dataDir, recursive: true);
+        }
+
+        var summary = ProgressRunner.Run(console, ctx =>
+        {
+            var task = ctx.AddTask("Generating SynthBirds", maxValue: settings.Synth.Count);
+            return SynthBirds.Generate(dataDir, settings.Synth, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
+        });
+        console.MarkupLine($"SynthBirds: {summary.Images} images, {summary.Species.Count} species, {settings.Synth.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
+        return 0;
+    }
+
+    private (LoadedSplit Train, LoadedSplit Test) LoadSplits(CubDataset dataset, CancellationToken cancellationToken)
+    {
+        var trainCount = dataset.Split(CubSplit.Train).Count;
+        var testCount = dataset.Split(CubSplit.Test).Count;
+        return ProgressRunner.Run(console, ctx =>
+        {
+            var t1 = ctx.AddTask("Loading train split", maxValue: Math.Max(trainCount, 1));
+            var t2 = ctx.AddTask("Loading test split", maxValue: Math.Max(testCount, 1));
+            var train = dataset.LoadSplit(CubSplit.Train, settings.ImageSize, new SplitLoadOptions(SkipCorrupt: settings.SkipBadImages), ProgressRunner.Report<int>(n => t1.Value = n), cancellationToken);
+            t1.Value = t1.MaxValue;
+            var test = dataset.LoadSplit(CubSplit.Test, settings.ImageSize, new SplitLoadOptions(Parts, settings.SkipBadImages), ProgressRunner.Report<int>(n => t2.Value = n), cancellationToken);
+            t2.Value = t2.MaxValue;
+            return (train, test);
+        });
+    }
+
+    private void ReportSkipped(LoadedSplit train, LoadedSplit test, RunManifest manifest)
+    {
+        var skipped = train.Skipped.Concat(test.Skipped).ToList();
+        manifest.Results["images_skipped"] = skipped.Count;
+        if (skipped.Count > 0)
+        {
+            console.MarkupLine($"[yellow]warning:[/] skipped {skipped.Count} unreadable image(s); first: {Markup.Escape(skipped[0].Reason)}");
+        }
+    }
+
+    private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, int classes, CancellationToken cancellationToken)
+    {
+        var options = settings.Training;
+        var trainer = new EnsembleTrainer(factory, options, $"small-cnn[{string.Join(",", settings.Widths)}]");
+        var results = ProgressRunner.Run(console, ctx =>
+        {
+            var tasks = new Dictionary<int, ProgressTask>();
+            var progress = ProgressRunner.Report<TrainingProgress>(p =>
+            {
+                if (!tasks.TryGetValue(p.Member, out var task))
+                {
+                    task = ctx.AddTask($"Member {p.Member + 1,2}/{p.Members}", maxValue: 1);
+                    tasks[p.Member] = task;
+                }
+
+                task.MaxValue = p.Steps;
+                task.Value = p.Step;
+                task.Description = p.Message == "resumed"
+                    ? $"Member {p.Member + 1,2}/{p.Members} [grey](already trained)[/]"
+                    : $"Member {p.Member + 1,2}/{p.Members} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}";
+            });
+            return trainer.Train(runDir, train, test, progress, cancellationToken);
+        });
+        var accs = results.Select(r => r.TestAccuracy).ToList();
+        console.MarkupLine($"Ensemble of {results.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {test.Count} test images; chance is {1.0 / classes:P1}.");
+        return results;
+    }
+
+    private int[] ChooseImages(int count)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        if (settings.ExplainCount <= 0 || settings.ExplainCount >= count)
+        {
+            return order;
+        }
+
+        new Random(unchecked((int)settings.Seed)).Shuffle(order);
+        var chosen = order.Take(settings.ExplainCount).ToArray();
+        Array.Sort(chosen);
+        return chosen;
+    }
+
+    private static ImageTensorSet Subset(LoadedSplit split, int[] chosen)
+    {
+        var plane = 3 * split.Size * split.Size;
+        var pixels = new float[chosen.Length * plane];
+        var labels = new int[chosen.Length];
+        for (var i = 0; i < chosen.Length; i++)
+        {
+            Array.Copy(split.Pixels, (long)chosen[i] * plane, pixels, (long)i * plane, plane);
+            labels[i] = split.Labels[chosen[i]];
+        }
+
+        return ImageTensorSet.FromArrays(pixels, labels, 3, split.Size, split.Size);
+    }
+
+    private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
+    {
+        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: 16, seed: settings.Seed);
+        return ProgressRunner.Run(console, ctx =>
+        {
+            var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", maxValue: (double)members * images.Count);
+            var progress = ProgressRunner.Report<ExplainProgress>(p => task.Value = ((double)p.Member * p.Images) + p.ImagesDone);
+            return explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken);
+        });
+    }
+
+    private StudyOutcome Evaluate(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps, IReadOnlyList<MemberResult> members)
+    {
+        var metrics = settings.Metrics.Select(MetricRegistry.Create).ToList();
+        var evaluator = new EnsembleEvaluator(metrics);
+        var ids = chosen.Select(i => test.ImageIds[i].ToString(CultureInfo.InvariantCulture)).ToList();
+        var results = new List<StudyCell>();
+        foreach (var method in settings.Methods)
+        {
+            var perMember = maps[method].Select(m => (IReadOnlyList<SaliencyMap>)m).ToList();
+            foreach (var part in Parts)
+            {
+                var rois = chosen.Select(i => test.Regions[part.Name][i]?.Mask).ToList();
+                results.Add(new StudyCell(part.Name, method, evaluator.Evaluate(perMember, rois, ids)));
+            }
+        }
+
+        var outcome = new StudyOutcome(results, members, settings.Metrics);
+        StudyFiles.Write(settings.Out, outcome, settings.Seed);
+        return outcome;
+    }
+
+    private void DrawFigures(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
+    {
+        var count = Math.Min(settings.Figures, chosen.Length);
+        var s = test.Size;
+        for (var k = 0; k < count; k++)
+        {
+            var i = chosen[k];
+            var rgb = new byte[s * s * 3];
+            var pixels = test.Image(i).Span;
+            for (var y = 0; y < s; y++)
+            {
+                for (var x = 0; x < s; x++)
+                {
+                    for (var c = 0; c < 3; c++)
+                    {
+                        rgb[(((y * s) + x) * 3) + c] = (byte)Math.Clamp(Math.Round(pixels[(((c * s) + y) * s) + x] * 255), 0, 255);
+                    }
+                }
+            }
+
+            foreach (var method in settings.Methods)
+            {
+                var memberMaps = maps[method].Select(m => m[k]).ToList();
+                var ensemble = EnsembleAggregator.Mean.Aggregate(memberMaps);
+                foreach (var part in Parts)
+                {
+                    var roi = test.Regions[part.Name][i]?.Mask;
+                    var path = Path.Combine(settings.Out, "figures", method, $"image-{test.ImageIds[i]}-{part.Name}.png");
+                    EnsembleFigure.Save(path, rgb, s, s, roi, memberMaps, ensemble);
+                }
+            }
+        }
+    }
+}

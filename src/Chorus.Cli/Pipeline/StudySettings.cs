@@ -1,0 +1,54 @@
+using Chorus.Data.Synthetic;
+using Chorus.Torch.Attribution;
+using Chorus.Torch.Training;
+
+namespace Chorus.Cli.Pipeline;
+
+/// <summary>Everything one study run needs; recorded in the run's manifest.</summary>
+public sealed record StudySettings
+{
+    /// <summary>Output folder: data/ (when generated), run/ (checkpoints, maps), results, figures, manifest.</summary>
+    public required string Out { get; init; }
+
+    /// <summary>A CUB-200-2011-layout dataset to use instead of generating SynthBirds.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>SynthBirds options when the dataset is generated.</summary>
+    public SynthBirdsOptions Synth { get; init; } = new();
+
+    /// <summary>Side of the model's square input (images are resized to it).</summary>
+    public int ImageSize { get; init; } = 64;
+
+    /// <summary>Ensemble training.</summary>
+    public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>Widths of the SmallCnn blocks.</summary>
+    public int[] Widths { get; init; } = [16, 32, 64];
+
+    /// <summary>Methods to explain with, in table order.</summary>
+    public IReadOnlyList<string> Methods { get; init; } = Torch.Explaining.EnsembleExplainer.StudyMethods;
+
+    /// <summary>Options of every method.</summary>
+    public AttributionSettings Attribution { get; init; } = new();
+
+    /// <summary>How [C,H,W] attributions become one map.</summary>
+    public MapReduction Reduction { get; init; } = MapReduction.SumAbs;
+
+    /// <summary>Number of test images explained (0 = all).</summary>
+    public int ExplainCount { get; init; } = 100;
+
+    /// <summary>Metrics to compute (names of the metric registry).</summary>
+    public IReadOnlyList<string> Metrics { get; init; } = ["com_distance", "pearson"];
+
+    /// <summary>Images for which figures are drawn.</summary>
+    public int Figures { get; init; } = 4;
+
+    /// <summary>Seed of the explained-image selection and of stochastic methods.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>libtorch intra-op threads (default: all cores).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Skip unreadable images (counted and listed) instead of stopping at the first.</summary>
+    public bool SkipBadImages { get; init; }
+}

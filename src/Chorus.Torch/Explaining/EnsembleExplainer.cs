@@ -1,0 +1,190 @@
+using System.Globalization;
+using Chorus.Explanations;
+using Chorus.IO;
+using Chorus.Torch.Attribution;
+using Chorus.Torch.Models;
+using Chorus.Torch.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chorus.Torch.Explaining;
+
+/// <summary>What <see cref="EnsembleExplainer"/> reports while it runs.</summary>
+/// <param name="Member">0-based member index.</param>
+/// <param name="Members">Ensemble size.</param>
+/// <param name="ImagesDone">Images of this member explained so far (all methods).</param>
+/// <param name="Images">Images per member.</param>
+/// <param name="Resumed">True when this member's maps were found on disk.</param>
+public sealed record ExplainProgress(int Member, int Members, int ImagesDone, int Images, bool Resumed);
+
+/// <summary>
+/// Explains a set of images with every member of an ensemble and every requested method, one member at a time
+/// (images stay in memory; each member is loaded once). Methods that share a gradient pass (Saliency,
+/// Input×Gradient, Grad-CAM) get it from one forward+backward. Each member's maps are written to
+/// <c>maps/&lt;method&gt;/member-XX.npy</c> ([N,H,W] float32, atomically), so an interrupted run resumes member by member.
+/// </summary>
+public sealed class EnsembleExplainer
+{
+    /// <summary>The five methods of the study, in table order.</summary>
+    public static readonly IReadOnlyList<string> StudyMethods =
+        [Saliency.CliName, InputXGradient.CliName, IntegratedGradients.CliName, GradientShap.CliName, GradCam.CliName];
+
+    private static readonly HashSet<string> Fused = [Saliency.CliName, InputXGradient.CliName, GradCam.CliName];
+
+    private readonly AttributionSettings _settings;
+    private readonly MapReduction _reduction;
+    private readonly int _batchSize;
+    private readonly long _seed;
+
+    /// <param name="settings">Options of every method (Captum defaults unless set).</param>
+    /// <param name="reduction">How [C,H,W] input-space attributions become one map (layer maps have one channel and are kept as they are).</param>
+    /// <param name="batchSize">Images per forward/backward pass.</param>
+    /// <param name="seed">Seed of stochastic methods (Gradient SHAP, SmoothGrad); member m uses <c>seed + m</c>.</param>
+    public EnsembleExplainer(AttributionSettings settings, MapReduction reduction = MapReduction.SumAbs, int batchSize = 16, long seed = 0)
+    {
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _reduction = reduction;
+        _batchSize = batchSize;
+        _seed = seed;
+    }
+
+    /// <summary>Path of one member's maps for one method.</summary>
+    public static string MapsPath(string runDir, string method, int member) =>
+        Path.Combine(runDir, "maps", method, string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.npy"));
+
+    /// <summary>
+    /// Explains <paramref name="images"/> (targets = its labels) with <paramref name="members"/> members loaded by
+    /// <paramref name="loadMember"/>; returns maps[method][member][image].
+    /// </summary>
+    public IReadOnlyDictionary<string, SaliencyMap[][]> Explain(
+        string runDir,
+        Func<int, IClassifier> loadMember,
+        int members,
+        ImageTensorSet images,
+        IReadOnlyList<string> methods,
+        IProgress<ExplainProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        foreach (var m in methods)
+        {
+            if (!AttributionMethodFactory.Names.Contains(m))
+            {
+                throw new ArgumentException($"Unknown method '{m}'. Known: {string.Join(", ", AttributionMethodFactory.Names)}.", nameof(methods));
+            }
+        }
+
+        var n = images.Count;
+        var h = (int)images.Images.shape[2];
+        var w = (int)images.Images.shape[3];
+        var result = methods.ToDictionary(m => m, _ => new SaliencyMap[members][], StringComparer.Ordinal);
+        for (var member = 0; member < members; member++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var missing = methods.Where(m => !TryLoad(runDir, m, member, n, h, w, out result[m][member])).ToList();
+            if (missing.Count == 0)
+            {
+                progress?.Report(new ExplainProgress(member, members, n, n, true));
+                continue;
+            }
+
+            using var model = loadMember(member);
+            model.Module.eval();
+            using var generator = new Generator((ulong)(_seed + member));
+            var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
+            var fused = missing.Where(Fused.Contains).ToList();
+            var others = missing.Where(m => !Fused.Contains(m)).Select(m => AttributionMethodFactory.Create(m, _settings, generator)).ToList();
+            for (var start = 0; start < n; start += _batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(_batchSize, n - start);
+                using var scope = NewDisposeScope();
+                var x = images.Images.narrow(0, start, count);
+                var y = images.Labels.narrow(0, start, count);
+                if (fused.Count > 0)
+                {
+                    var camOptions = _settings.GradCam with { Upsample = _settings.GradCam.Upsample == CamUpsample.None ? CamUpsample.Bilinear : _settings.GradCam.Upsample };
+                    using var pass = FusedGradientPass.Compute(model, x, y, new FusedPassOptions(_settings.Saliency.Abs, fused.Contains(GradCam.CliName) ? camOptions : null));
+                    foreach (var m in fused)
+                    {
+                        var t = m switch
+                        {
+                            _ when m == Saliency.CliName => pass.Saliency,
+                            _ when m == InputXGradient.CliName => pass.InputXGradient,
+                            _ => pass.GradCam,
+                        };
+                        Copy(t, m == GradCam.CliName, buffers[m], start, h, w);
+                    }
+                }
+
+                foreach (var method in others)
+                {
+                    using var inner = NewDisposeScope();
+                    var attr = method.Attribute(model, x, y);
+                    var isLayer = attr.shape[1] == 1 && method.Name.StartsWith("grad-cam", StringComparison.Ordinal);
+                    if (attr.shape[2] != h || attr.shape[3] != w)
+                    {
+                        attr = CamMaps.Interpolate(attr, h, w, CamUpsample.Bilinear);
+                    }
+
+                    Copy(attr, isLayer, buffers[method.Name], start, h, w);
+                }
+
+                progress?.Report(new ExplainProgress(member, members, start + count, n, false));
+            }
+
+            foreach (var m in missing)
+            {
+                NpyArray.FromFloats(buffers[m], n, h, w).Save(MapsPath(runDir, m, member));
+                result[m][member] = Split(buffers[m], n, h, w);
+            }
+        }
+
+        return result;
+    }
+
+    private void Copy(Tensor attributions, bool layerMap, float[] buffer, int start, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        var map = layerMap ? attributions.sum(1) : SaliencyMaps.Reduce(attributions, _reduction);
+        var data = map.detach().to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        if (data.Any(v => !float.IsFinite(v)))
+        {
+            throw new ChorusException("An attribution map contains NaN or infinite values; check the model and the input images.");
+        }
+
+        Array.Copy(data, 0, buffer, (long)start * h * w, data.Length);
+    }
+
+    private static bool TryLoad(string runDir, string method, int member, int n, int h, int w, out SaliencyMap[] maps)
+    {
+        maps = [];
+        var path = MapsPath(runDir, method, member);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        var arr = NpyArray.Load(path);
+        if (!arr.Shape.SequenceEqual(new long[] { n, h, w }))
+        {
+            throw new ChorusException($"{path} holds maps of shape [{string.Join(",", arr.Shape)}], this run needs [{n},{h},{w}]; delete the maps folder to recompute.");
+        }
+
+        maps = Split(arr.Floats, n, h, w);
+        return true;
+    }
+
+    private static SaliencyMap[] Split(float[] data, int n, int h, int w)
+    {
+        var maps = new SaliencyMap[n];
+        for (var i = 0; i < n; i++)
+        {
+            var v = new float[h * w];
+            Array.Copy(data, (long)i * h * w, v, 0, h * w);
+            maps[i] = new SaliencyMap(h, w, v);
+        }
+
+        return maps;
+    }
+}
