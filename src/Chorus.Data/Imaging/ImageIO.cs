@@ -57,6 +57,14 @@ public static class ImageIO
         return gray;
     }
 
+    /// <summary>Reads only the width and height from the file's header.</summary>
+    /// <exception cref="ImageDataException">The file is missing, unreadable or not an image.</exception>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        using var codec = OpenCodec(path, out _);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
     /// <summary>Writes an 8-bit RGB PNG atomically (creating the folder).</summary>
     public static void SavePng(string path, RgbImage image) => AtomicFile.WriteAllBytes(path, EncodePng(image));
 
@@ -105,6 +113,26 @@ public static class ImageIO
 
     private static (int Width, int Height, byte[] Rgba) DecodeRgba(string path)
     {
+        using var codec = OpenCodec(path, out var data);
+        using (data)
+        {
+            var w = codec.Info.Width;
+            var h = codec.Info.Height;
+            var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            var rgba = new byte[w * h * 4];
+            var result = codec.GetPixels(info, rgba);
+            if (result != SKCodecResult.Success)
+            {
+                var what = result == SKCodecResult.IncompleteInput ? "truncated image data" : "corrupt image data";
+                throw new ImageDataException(path, $"{what} ({codec.EncodedFormat} {w}×{h}, decoder result {result})");
+            }
+
+            return (w, h, rgba);
+        }
+    }
+
+    private static SKCodec OpenCodec(string path, out SKData data)
+    {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
         try
@@ -125,25 +153,22 @@ public static class ImageIO
             throw new ImageDataException(path, "file is empty");
         }
 
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data)
-            ?? throw new ImageDataException(path, $"not a decodable image (unknown format or corrupt header, {bytes.Length} bytes)");
-        var w = codec.Info.Width;
-        var h = codec.Info.Height;
-        if (w < 1 || h < 1)
+        data = SKData.CreateCopy(bytes);
+        var codec = SKCodec.Create(data);
+        if (codec is null)
         {
-            throw new ImageDataException(path, $"invalid image size {w}×{h}");
+            data.Dispose();
+            throw new ImageDataException(path, $"not a decodable image (unknown format or corrupt header, {bytes.Length} bytes)");
         }
 
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[w * h * 4];
-        var result = codec.GetPixels(info, rgba);
-        if (result != SKCodecResult.Success)
+        if (codec.Info.Width < 1 || codec.Info.Height < 1)
         {
-            var what = result == SKCodecResult.IncompleteInput ? "truncated image data" : "corrupt image data";
-            throw new ImageDataException(path, $"{what} ({codec.EncodedFormat} {w}×{h}, decoder result {result})");
+            var size = $"{codec.Info.Width}×{codec.Info.Height}";
+            codec.Dispose();
+            data.Dispose();
+            throw new ImageDataException(path, $"invalid image size {size}");
         }
 
-        return (w, h, rgba);
+        return codec;
     }
 }
