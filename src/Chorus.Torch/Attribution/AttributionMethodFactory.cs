@@ -1,0 +1,89 @@
+using static TorchSharp.torch;
+
+namespace Chorus.Torch.Attribution;
+
+/// <summary>Options for every method the factory can build; each defaults to the method's own defaults.</summary>
+public sealed record AttributionSettings
+{
+    public SaliencyOptions Saliency { get; init; } = new();
+
+    public IntegratedGradientsOptions IntegratedGradients { get; init; } = new();
+
+    public GradientShapOptions GradientShap { get; init; } = new();
+
+    public GradCamOptions GradCam { get; init; } = new();
+
+    public GradCamPlusPlusOptions GradCamPlusPlus { get; init; } = new();
+
+    public OcclusionOptions Occlusion { get; init; } = OcclusionOptions.Default;
+
+    public NoiseTunnelOptions NoiseTunnel { get; init; } = new();
+
+    /// <summary>The method <c>smoothgrad</c> wraps when the name does not say (<c>smoothgrad:&lt;method&gt;</c>). Default: saliency.</summary>
+    public string SmoothGradInner { get; init; } = Attribution.Saliency.CliName;
+}
+
+/// <summary>Creates attribution methods by their CLI names.</summary>
+public static class AttributionMethodFactory
+{
+    /// <summary>Every name <see cref="Create"/> accepts (<c>smoothgrad</c> also as <c>smoothgrad:&lt;inner name&gt;</c>).</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        Saliency.CliName, InputXGradient.CliName, IntegratedGradients.CliName, GradientShap.CliName,
+        GradCam.CliName, GradCamPlusPlus.CliName, Occlusion.CliName, NoiseTunnel.CliName,
+    ];
+
+    /// <summary>Whether the named method draws random numbers (and so needs a generator).</summary>
+    public static bool IsStochastic(string name) =>
+        name == GradientShap.CliName || name == NoiseTunnel.CliName || name.StartsWith(NoiseTunnel.CliName + ":", StringComparison.Ordinal);
+
+    /// <summary>Creates the method called <paramref name="name"/>.</summary>
+    /// <param name="name">One of <see cref="Names"/>; <c>smoothgrad:integrated-gradients</c> wraps another method.</param>
+    /// <param name="settings">Options; default <see cref="AttributionSettings"/>() (every method's defaults).</param>
+    /// <param name="generator">Seeded generator, required by gradient-shap and smoothgrad (caller-owned).</param>
+    /// <exception cref="ArgumentException">Unknown name (<c>name</c>) or a missing generator (<c>generator</c>).</exception>
+    public static IAttributionMethod Create(string name, AttributionSettings? settings = null, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        settings ??= new AttributionSettings();
+        var key = name.Trim().ToLowerInvariant();
+        var colon = key.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            if (key[..colon] != NoiseTunnel.CliName)
+            {
+                throw new ArgumentException($"Only '{NoiseTunnel.CliName}' wraps another method; got '{name}'.", nameof(name));
+            }
+
+            return WrapNoise(key[(colon + 1)..], settings, generator, name);
+        }
+
+        return key switch
+        {
+            Saliency.CliName => new Saliency(settings.Saliency),
+            InputXGradient.CliName => new InputXGradient(),
+            IntegratedGradients.CliName => new IntegratedGradients(settings.IntegratedGradients),
+            GradientShap.CliName => new GradientShap(generator ?? throw MissingGenerator(name), settings.GradientShap),
+            GradCam.CliName => new GradCam(settings.GradCam),
+            GradCamPlusPlus.CliName => new GradCamPlusPlus(settings.GradCamPlusPlus),
+            Occlusion.CliName => new Occlusion(settings.Occlusion),
+            NoiseTunnel.CliName => WrapNoise(settings.SmoothGradInner, settings, generator, name),
+            _ => throw new ArgumentException($"Unknown attribution method '{name}'; known: {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+
+    private static NoiseTunnel WrapNoise(string inner, AttributionSettings settings, Generator? generator, string name)
+    {
+        var innerKey = inner.Trim().ToLowerInvariant();
+        if (innerKey == NoiseTunnel.CliName || innerKey.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}': smoothgrad cannot wrap '{inner}'.", nameof(name));
+        }
+
+        var gen = generator ?? throw MissingGenerator(name);
+        return new NoiseTunnel(Create(innerKey, settings, gen), gen, settings.NoiseTunnel);
+    }
+
+    private static ArgumentException MissingGenerator(string name) =>
+        new ArgumentNullException("generator", $"'{name}' draws random numbers and needs a seeded torch.Generator.");
+}

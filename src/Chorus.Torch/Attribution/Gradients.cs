@@ -1,0 +1,49 @@
+using Chorus.Torch.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chorus.Torch.Attribution;
+
+/// <summary>Gradient plumbing (Captum's <c>compute_gradients</c> / <c>compute_layer_gradients_and_eval</c>).</summary>
+internal static class Gradients
+{
+    /// <summary>Σ_n logits[n, target[n]]: its gradient holds every image's own gradient when images are independent.</summary>
+    public static Tensor TargetScore(Tensor logits, Tensor target) => logits.gather(1, target.unsqueeze(1)).sum();
+
+    /// <summary>Target logits [N] without a graph.</summary>
+    public static Tensor TargetLogits(IClassifier model, Tensor input, Tensor target)
+    {
+        using var noGrad = torch.no_grad();
+        return model.Forward(input).gather(1, target.unsqueeze(1)).squeeze(1);
+    }
+
+    /// <summary>∂ logit_target / ∂ input, same shape as <paramref name="input"/>; created in the current scope.</summary>
+    public static Tensor InputGradients(IClassifier model, Tensor input, Tensor target)
+    {
+        using var grad = torch.enable_grad();
+        var x = input.detach().requires_grad_(true);
+        var score = TargetScore(model.Forward(x), target);
+        return torch.autograd.grad([score], [x])[0];
+    }
+
+    /// <summary>
+    /// One forward and one backward: gradients with respect to the input and to the named layer's activation,
+    /// plus that activation (detached). All are created in the current scope.
+    /// </summary>
+    public static (Tensor InputGradient, Tensor Activation, Tensor LayerGradient) InputAndLayerGradients(
+        IClassifier model, Tensor input, Tensor target, string layer, bool needInputGradient)
+    {
+        using var grad = torch.enable_grad();
+        var x = input.detach().requires_grad_(true);
+        var logits = model.Forward(x, layer, out var activation);
+        var score = TargetScore(logits, target);
+        if (needInputGradient)
+        {
+            var grads = torch.autograd.grad([score], [x, activation]);
+            return (grads[0], activation.detach(), grads[1]);
+        }
+
+        var layerGrad = torch.autograd.grad([score], [activation])[0];
+        return (null!, activation.detach(), layerGrad);
+    }
+}
