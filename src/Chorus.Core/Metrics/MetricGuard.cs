@@ -31,6 +31,11 @@ public static class MetricGuard
     {
         ArgumentNullException.ThrowIfNull(map);
         var v = map.Values;
+        if (AllFinite(v))
+        {
+            return;
+        }
+
         for (var i = 0; i < v.Length; i++)
         {
             if (!float.IsFinite(v[i]))
@@ -40,6 +45,26 @@ public static class MetricGuard
                     paramName);
             }
         }
+    }
+
+    /// <summary>Vectorised fast path: x·0 is 0 for finite x and NaN for NaN/±∞, so the sum stays 0 iff all are finite.</summary>
+    private static bool AllFinite(float[] v)
+    {
+        var acc = System.Numerics.Vector<float>.Zero;
+        var width = System.Numerics.Vector<float>.Count;
+        var i = 0;
+        for (; i <= v.Length - width; i += width)
+        {
+            acc += new System.Numerics.Vector<float>(v, i) * System.Numerics.Vector<float>.Zero;
+        }
+
+        var tail = 0f;
+        for (; i < v.Length; i++)
+        {
+            tail += v[i] * 0f;
+        }
+
+        return System.Numerics.Vector.Sum(acc) == 0f && tail == 0f;
     }
 
     /// <summary>The ROI as a boolean pixel set (weight ≥ <see cref="RoiThreshold"/>) and its size.</summary>
