@@ -1,0 +1,95 @@
+using Chorus.Explanations;
+
+namespace Chorus.Metrics;
+
+/// <summary>
+/// Pearson correlation between the map's values and the ROI weights over all H·W pixels.
+/// r = Σ(aᵢ−ā)(sᵢ−s̄) / √(Σ(aᵢ−ā)² · Σ(sᵢ−s̄)²), in [−1, 1]; higher is better.
+/// NaN when either map is constant (zero variance). Scale- and shift-invariant, so no normalisation is applied.
+/// </summary>
+public sealed class PearsonCorrelation : IExplanationMetric
+{
+    /// <inheritdoc />
+    public string Name => "pearson";
+
+    /// <inheritdoc />
+    public bool HigherIsBetter => true;
+
+    /// <inheritdoc />
+    public double Compute(SaliencyMap map, SaliencyMap roi)
+    {
+        MetricGuard.CheckPair(map, roi);
+        return Pearson(map.Values, roi.Values);
+    }
+
+    internal static double Pearson(float[] a, float[] b)
+    {
+        var n = a.Length;
+        double ma = 0, mb = 0;
+        for (var i = 0; i < n; i++)
+        {
+            ma += a[i];
+            mb += b[i];
+        }
+
+        ma /= n;
+        mb /= n;
+        double sab = 0, saa = 0, sbb = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var da = a[i] - ma;
+            var db = b[i] - mb;
+            sab += da * db;
+            saa += da * da;
+            sbb += db * db;
+        }
+
+        return saa > 0 && sbb > 0 ? Math.Clamp(sab / Math.Sqrt(saa * sbb), -1.0, 1.0) : double.NaN;
+    }
+
+    internal static double Pearson(double[] a, double[] b)
+    {
+        var n = a.Length;
+        double ma = 0, mb = 0;
+        for (var i = 0; i < n; i++)
+        {
+            ma += a[i];
+            mb += b[i];
+        }
+
+        ma /= n;
+        mb /= n;
+        double sab = 0, saa = 0, sbb = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var da = a[i] - ma;
+            var db = b[i] - mb;
+            sab += da * db;
+            saa += da * da;
+            sbb += db * db;
+        }
+
+        return saa > 0 && sbb > 0 ? Math.Clamp(sab / Math.Sqrt(saa * sbb), -1.0, 1.0) : double.NaN;
+    }
+}
+
+/// <summary>
+/// Spearman rank correlation: the Pearson correlation of the average ranks (ties share the mean of their
+/// ranks) of the map values and of the ROI weights, over all pixels. In [−1, 1]; higher is better; NaN when
+/// either map is constant.
+/// </summary>
+public sealed class SpearmanCorrelation : IExplanationMetric
+{
+    /// <inheritdoc />
+    public string Name => "spearman";
+
+    /// <inheritdoc />
+    public bool HigherIsBetter => true;
+
+    /// <inheritdoc />
+    public double Compute(SaliencyMap map, SaliencyMap roi)
+    {
+        MetricGuard.CheckPair(map, roi);
+        return PearsonCorrelation.Pearson(Ranking.AverageRanks(map.Values), Ranking.AverageRanks(roi.Values));
+    }
+}

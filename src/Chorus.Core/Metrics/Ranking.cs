@@ -1,0 +1,144 @@
+namespace Chorus.Metrics;
+
+/// <summary>
+/// Sorting helpers shared by rank-based metrics and normalisations. Orders come from a stable LSD radix sort on
+/// the floats' order-preserving bit patterns (3 passes of 11 bits, O(n)): about ten times faster than a comparison
+/// sort for 64×64 maps, and ties keep pixel-index order, so results never depend on an unstable sort.
+/// </summary>
+internal static class Ranking
+{
+    private const int DigitBits = 11;
+    private const int Buckets = 1 << DigitBits;
+
+    /// <summary>Pixel indices sorted by value, descending; ties in index order.</summary>
+    public static int[] OrderDescending(float[] values) => Order(values, descending: true);
+
+    /// <summary>Pixel indices sorted by value, ascending; ties in index order.</summary>
+    public static int[] OrderAscending(float[] values) => Order(values, descending: false);
+
+    /// <summary>1-based ranks, ascending; tied values get the average of their ranks (Spearman's convention).</summary>
+    public static double[] AverageRanks(float[] values)
+    {
+        var n = values.Length;
+        var order = OrderAscending(values);
+        var ranks = new double[n];
+        var start = 0;
+        while (start < n)
+        {
+            var value = values[order[start]];
+            var end = start + 1;
+            while (end < n && values[order[end]] == value)
+            {
+                end++;
+            }
+
+            var avg = ((start + 1) + end) / 2.0; // mean of ranks start+1 .. end
+            for (var j = start; j < end; j++)
+            {
+                ranks[order[j]] = avg;
+            }
+
+            start = end;
+        }
+
+        return ranks;
+    }
+
+    /// <summary>
+    /// Expected number of ROI pixels among the top <paramref name="k"/> pixels of <paramref name="values"/> when
+    /// ties at the k-th value are broken uniformly at random (exact, no sampling): every pixel strictly above the
+    /// k-th value counts fully; the tied group at the boundary contributes (slots left) × (its share inside the ROI).
+    /// </summary>
+    public static double ExpectedHitsInTopK(float[] values, bool[] roi, int k)
+    {
+        var n = values.Length;
+        if (k >= n)
+        {
+            return roi.Count(r => r);
+        }
+
+        var kth = values[OrderDescending(values)[k - 1]];
+        int above = 0, aboveHits = 0, tied = 0, tiedHits = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (values[i] > kth)
+            {
+                above++;
+                if (roi[i])
+                {
+                    aboveHits++;
+                }
+            }
+            else if (values[i] == kth)
+            {
+                tied++;
+                if (roi[i])
+                {
+                    tiedHits++;
+                }
+            }
+        }
+
+        var slots = k - above;
+        return aboveHits + (slots * (double)tiedHits / tied);
+    }
+
+    private static int[] Order(float[] values, bool descending)
+    {
+        var n = values.Length;
+        var keys = new uint[n];
+        var idx = new int[n];
+        var flip = descending ? uint.MaxValue : 0u;
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = SortableBits(values[i]) ^ flip;
+            idx[i] = i;
+        }
+
+        var keys2 = new uint[n];
+        var idx2 = new int[n];
+        Span<int> count = stackalloc int[Buckets + 1];
+        for (var shift = 0; shift < 32; shift += DigitBits)
+        {
+            count.Clear();
+            for (var i = 0; i < n; i++)
+            {
+                count[(int)((keys[i] >> shift) & (Buckets - 1)) + 1]++;
+            }
+
+            if (count[(int)((keys[0] >> shift) & (Buckets - 1)) + 1] == n)
+            {
+                continue; // every key shares this digit: the pass would not move anything
+            }
+
+            for (var d = 0; d < Buckets; d++)
+            {
+                count[d + 1] += count[d];
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var pos = count[(int)((keys[i] >> shift) & (Buckets - 1))]++;
+                keys2[pos] = keys[i];
+                idx2[pos] = idx[i];
+            }
+
+            (keys, keys2) = (keys2, keys);
+            (idx, idx2) = (idx2, idx);
+        }
+
+        return idx;
+    }
+
+    /// <summary>Maps a float to a uint whose unsigned order is the float order (−0 and +0 map to the same key).</summary>
+    private static uint SortableBits(float f)
+    {
+        if (f == 0f)
+        {
+            f = 0f; // fold −0 into +0 so they tie, as they compare equal
+        }
+
+        var bits = BitConverter.SingleToUInt32Bits(f);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+    }
+}

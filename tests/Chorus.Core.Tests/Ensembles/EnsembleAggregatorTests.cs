@@ -1,0 +1,103 @@
+using Chorus.Ensembles;
+using Chorus.Explanations;
+
+namespace Chorus.Core.Tests.Ensembles;
+
+public class EnsembleAggregatorTests
+{
+    private static readonly SaliencyMap[] Three =
+    [
+        TestMaps.Row(1, 0, -3, 4),
+        TestMaps.Row(2, 0, 3, 8),
+        TestMaps.Row(6, 0, 3, 0),
+    ];
+
+    [Fact]
+    public void Aggregate_Mean_IsPerPixelMean()
+    {
+        var ens = EnsembleAggregator.Mean.Aggregate(Three);
+        Assert.Equal([3f, 0f, 1f, 4f], ens.Values);
+        Assert.Equal("mean", EnsembleAggregator.Mean.Name);
+    }
+
+    [Fact]
+    public void Aggregate_Median_OddAndEvenMemberCounts()
+    {
+        var median = new EnsembleAggregator(AggregationKind.Median);
+        Assert.Equal([2f, 0f, 3f, 4f], median.Aggregate(Three).Values);
+        Assert.Equal([1.5f, 0f, 0f, 6f], median.Aggregate(Three[..2]).Values);
+    }
+
+    [Fact]
+    public void Normalise_MaxAbs_SumToOne_SecondMoment_ScaleAsDocumented()
+    {
+        var map = TestMaps.Row(3, -4, 0, 1);
+
+        Assert.Equal([0.75f, -1f, 0f, 0.25f], MapNormalisation.Apply(map, MemberNormalisation.MaxAbs).Values);
+        Assert.Equal([0.375f, -0.5f, 0f, 0.125f], MapNormalisation.Apply(map, MemberNormalisation.SumToOne).Values);
+
+        // mean(x²) = (9 + 16 + 0 + 1)/4 = 6.5
+        var sm = MapNormalisation.Apply(map, MemberNormalisation.SecondMoment).Values;
+        Assert.Equal(1.0, sm.Average(x => (double)x * x), 6);
+        Assert.Equal(3 / Math.Sqrt(6.5), sm[0], 6);
+        Assert.Equal([3f, -4f, 0f, 1f], map.Values); // input untouched
+    }
+
+    [Fact]
+    public void Normalise_Rank_GivesPercentilesWithTiesAveraged()
+    {
+        // ranks of [5, 1, 5, 2] are [3.5, 1, 3.5, 2] → (r − 1)/3
+        var r = MapNormalisation.Apply(TestMaps.Row(5, 1, 5, 2), MemberNormalisation.Rank).Values;
+        Assert.Equal(new[] { 2.5 / 3, 0, 2.5 / 3, 1.0 / 3 }, r.Select(x => (double)x), new ToleranceComparer(1e-6));
+        Assert.All(MapNormalisation.Apply(TestMaps.Constant(2, 2, 7), MemberNormalisation.Rank).Values, x => Assert.Equal(0.5f, x));
+    }
+
+    [Fact]
+    public void Normalise_ZeroMap_IsReturnedUnchanged()
+    {
+        foreach (var n in Enum.GetValues<MemberNormalisation>().Where(n => n != MemberNormalisation.Rank))
+        {
+            Assert.All(MapNormalisation.Apply(TestMaps.Constant(2, 2, 0), n).Values, x => Assert.Equal(0f, x));
+        }
+    }
+
+    [Fact]
+    public void Aggregate_WithMaxAbsNormalisation_NormalisesEachMemberFirst()
+    {
+        // Given members on different scales: [1, 0] and [0, 100]
+        var agg = new EnsembleAggregator(normalisation: MemberNormalisation.MaxAbs);
+
+        // When
+        var ens = agg.Aggregate([TestMaps.Row(1, 0), TestMaps.Row(0, 100)]);
+
+        // Then both count equally
+        Assert.Equal([0.5f, 0.5f], ens.Values);
+        Assert.Equal("mean+max_abs", agg.Name);
+    }
+
+    [Fact]
+    public void Agreement_IsPerPixelPopulationStd()
+    {
+        // pixel 0: {1, 2, 6} mean 3, deviations² 4+1+9 = 14 → √(14/3); pixel 1: all 0
+        var std = EnsembleAggregator.Agreement(Three).Values;
+        Assert.Equal(Math.Sqrt(14.0 / 3), std[0], 5);
+        Assert.Equal(0f, std[1]);
+    }
+
+    [Fact]
+    public void Aggregate_SizeMismatchOrNaNOrEmpty_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => EnsembleAggregator.Mean.Aggregate([TestMaps.Row(1, 2), TestMaps.Row(1, 2, 3)]));
+        Assert.Contains("Member 1", e.Message);
+        var nan = Assert.Throws<ArgumentException>(() => EnsembleAggregator.Mean.Aggregate([TestMaps.Row(1, 2), TestMaps.Row(float.NaN, 2)]));
+        Assert.Contains("non-finite", nan.Message);
+        Assert.Throws<ArgumentException>(() => EnsembleAggregator.Mean.Aggregate([]));
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+}
