@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +45,8 @@ public sealed record Baseline
     /// <summary>The constant for <see cref="BaselineKind.Constant"/>.</summary>
     public double Value { get; }
 
-    /// <summary>The tensor for <see cref="BaselineKind.Tensor"/> (caller-owned, never disposed here).</summary>
+    /// <summary>The tensor for <see cref="BaselineKind.Tensor"/> (caller-owned, never disposed here; not serialised).</summary>
+    [JsonIgnore]
     public Tensor? Values { get; }
 
     /// <summary>The odd box-blur kernel size for <see cref="BaselineKind.Blurred"/>.</summary>

@@ -57,7 +57,8 @@ public static class FusedGradientPass
         var layer = cam.Layer ?? model.DefaultCamLayer;
         AttributionGuard.CheckLayer(model, layer);
         using var scope = NewDisposeScope();
-        var (inputGrad, act, layerGrad) = Gradients.InputAndLayerGradients(model, input, target, layer, needInputGradient: true);
+        var (maybeInputGrad, act, layerGrad) = Gradients.InputAndLayerGradients(model, input, target, layer, needInputGradient: true);
+        var inputGrad = maybeInputGrad!;
         var saliency = options.SaliencyAbs ? inputGrad.abs() : inputGrad;
         var ixg = input.detach() * inputGrad;
         var map = CamMaps.Finish(CamMaps.GradCam(act, layerGrad), cam.Relu, cam.Upsample, input);

@@ -28,9 +28,9 @@ internal static class Gradients
 
     /// <summary>
     /// One forward and one backward: gradients with respect to the input and to the named layer's activation,
-    /// plus that activation (detached). All are created in the current scope.
+    /// plus that activation (detached). The input gradient is null unless requested. All are created in the current scope.
     /// </summary>
-    public static (Tensor InputGradient, Tensor Activation, Tensor LayerGradient) InputAndLayerGradients(
+    public static (Tensor? InputGradient, Tensor Activation, Tensor LayerGradient) InputAndLayerGradients(
         IClassifier model, Tensor input, Tensor target, string layer, bool needInputGradient)
     {
         using var grad = torch.enable_grad();
@@ -44,6 +44,6 @@ internal static class Gradients
         }
 
         var layerGrad = torch.autograd.grad([score], [activation])[0];
-        return (null!, activation.detach(), layerGrad);
+        return (null, activation.detach(), layerGrad);
     }
 }

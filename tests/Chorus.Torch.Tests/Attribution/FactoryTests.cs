@@ -62,4 +62,18 @@ public class FactoryTests
         Assert.Equal((NoiseTunnelType.SmoothGrad, 5, 1.0), (nt.Type, nt.Samples, nt.Stdevs));
         Assert.Equal(1, new OcclusionOptions().PerturbationsPerEval);
     }
+
+    [Fact]
+    public void Settings_SerialiseToJson_ForTheRunManifest()
+    {
+        using var b = torch.zeros(1, 3, 4, 4);
+        var settings = new AttributionSettings
+        {
+            IntegratedGradients = new IntegratedGradientsOptions(Baseline: Baseline.FromTensor(b)),
+            GradientShap = new GradientShapOptions(GradientShapOptions.DefaultReferences),
+        };
+        var json = System.Text.Json.JsonSerializer.Serialize(settings);
+        Assert.Contains("\"Steps\":50", json, StringComparison.Ordinal);
+        Assert.Contains("\"KernelSize\":9", json, StringComparison.Ordinal);
+    }
 }
