@@ -7,7 +7,7 @@ namespace Chorus.Cli.Commands;
 /// <summary><c>chorus demo</c>: the whole study in miniature on SynthBirds (or on --data).</summary>
 public sealed class DemoCommand(IAnsiConsole console) : Command<StudyCommandSettings>
 {
-    protected override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
     {
         var study = settings.ToStudySettings();
         console.Write(new Rule("[bold]Chorus demo[/]: ensemble-averaged saliency vs the expected single model").LeftJustified());

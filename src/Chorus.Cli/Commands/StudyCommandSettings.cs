@@ -4,6 +4,7 @@ using Chorus.Data.Synthetic;
 using Chorus.Metrics;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Training;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Chorus.Cli.Commands;

@@ -56,7 +56,7 @@ public sealed class SynthBirdsCommand(IAnsiConsole console) : Command<SynthBirds
         }
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
         var summary = ProgressRunner.Run(console, ctx =>

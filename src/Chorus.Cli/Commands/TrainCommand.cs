@@ -7,7 +7,7 @@ namespace Chorus.Cli.Commands;
 /// <summary><c>chorus train</c>: dataset (given or generated) and a resumable ensemble, without explaining.</summary>
 public sealed class TrainCommand(IAnsiConsole console) : Command<StudyCommandSettings>
 {
-    protected override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
     {
         var study = settings.ToStudySettings();
         var members = new StudyRunner(console, study).TrainOnly("train", cancellationToken);

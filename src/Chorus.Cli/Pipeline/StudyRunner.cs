@@ -131,7 +131,17 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.Seeds["dataset"] = settings.Synth.Seed;
         manifest.Seeds["training"] = settings.Training.Seed;
         manifest.Seeds["explain"] = settings.Seed;
-        manifest.SetOptions("study", settings with { Attribution = settings.Attribution });
+        manifest.SetOptions("study", settings);
+        var a = settings.Attribution;
+        manifest.Options["attribution"] = new JsonObject
+        {
+            ["reduction"] = settings.Reduction.ToString(),
+            ["saliency"] = a.Saliency.ToString(),
+            ["integrated_gradients"] = a.IntegratedGradients.ToString(),
+            ["gradient_shap"] = a.GradientShap.ToString(),
+            ["grad_cam"] = a.GradCam.ToString(),
+            ["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m",
+        };
         manifest.Save(settings.Out);
         return manifest;
     }

@@ -29,6 +29,7 @@ public sealed record StudySettings
     public IReadOnlyList<string> Methods { get; init; } = Torch.Explaining.EnsembleExplainer.StudyMethods;
 
     /// <summary>Options of every method.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public AttributionSettings Attribution { get; init; } = new();
 
     /// <summary>How [C,H,W] attributions become one map.</summary>

@@ -57,7 +57,7 @@ public static class EnsembleFigure
             SaliencyMap? map = p == 0 ? null : p <= members.Count ? members[p - 1] : ensemble;
             using (var panel = Panel(rgb, width, height, map, scale))
             {
-                canvas.DrawBitmap(panel, ox, oy);
+                canvas.DrawBitmap(panel, ox, oy, new SKSamplingOptions(SKFilterMode.Nearest), null);
             }
 
             if (roi is not null && (p == 0 || p == panels - 1))
@@ -198,22 +198,21 @@ public static class EnsembleFigure
         canvas.DrawLine(from, to, paint);
         var ux = dx / len;
         var uy = dy / len;
-        using var path = new SKPath();
-        path.MoveTo(to);
-        path.LineTo(to.X - (head * ux) + (head * 0.5f * uy), to.Y - (head * uy) - (head * 0.5f * ux));
-        path.LineTo(to.X - (head * ux) - (head * 0.5f * uy), to.Y - (head * uy) + (head * 0.5f * ux));
-        path.Close();
+        using var path = Triangle(to, new SKPoint(to.X - (head * ux) + (head * 0.5f * uy), to.Y - (head * uy) - (head * 0.5f * ux)), new SKPoint(to.X - (head * ux) - (head * 0.5f * uy), to.Y - (head * uy) + (head * 0.5f * ux)));
         using var fill = new SKPaint { Color = color, IsAntialias = true, Style = SKPaintStyle.Fill };
         canvas.DrawPath(path, fill);
     }
 
+    private static SKPath Triangle(SKPoint a, SKPoint b, SKPoint c)
+    {
+        using var builder = new SKPathBuilder();
+        builder.AddPoly([a, b, c], true);
+        return builder.Detach();
+    }
+
     private static void Arrowhead(SKCanvas canvas, SKPoint tip, SKColor color, float size)
     {
-        using var path = new SKPath();
-        path.MoveTo(tip);
-        path.LineTo(tip.X - (size * 0.6f), tip.Y + size);
-        path.LineTo(tip.X + (size * 0.6f), tip.Y + size);
-        path.Close();
+        using var path = Triangle(tip, new SKPoint(tip.X - (size * 0.6f), tip.Y + size), new SKPoint(tip.X + (size * 0.6f), tip.Y + size));
         using var fill = new SKPaint { Color = color, IsAntialias = true, Style = SKPaintStyle.Fill };
         using var edge = new SKPaint { Color = SKColors.White, IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 1.5f };
         canvas.DrawPath(path, fill);

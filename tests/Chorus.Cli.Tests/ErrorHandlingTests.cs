@@ -1,0 +1,62 @@
+namespace Chorus.Cli.Tests;
+
+[Collection("Cli")]
+public class ErrorHandlingTests
+{
+    [Fact]
+    public async Task UnknownOption_ExitsNonZero_WithOneLineError()
+    {
+        var (code, output) = await CliRunner.RunAsync("demo", "--no-such-option");
+        Assert.Equal(ChorusApp.UserErrorExitCode, code);
+        Assert.Contains("no-such-option", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task MissingDataFolder_ExitsNonZero_NamingFolder()
+    {
+        var missing = Path.Combine(TestPaths.TempDir(), "nope");
+        var (code, output) = await CliRunner.RunAsync("demo", "--data", missing, "--out", TestPaths.TempDir());
+        Assert.Equal(ChorusApp.UserErrorExitCode, code);
+        Assert.Contains("nope", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task CorruptImageInDataset_ExitsNonZero_NamingFile()
+    {
+        // Given a valid SynthBirds folder in which one image is truncated
+        var data = Path.Combine(TestPaths.TempDir(), "birds");
+        var (gen, genOut) = await CliRunner.RunAsync("synth", "birds", "--out", data, "--species", "4", "--size", "32", "--count", "40");
+        Assert.True(gen == 0, genOut);
+        var victim = Directory.GetFiles(Path.Combine(data, "images"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bytes = File.ReadAllBytes(victim);
+        File.WriteAllBytes(victim, bytes[..(bytes.Length / 3)]);
+
+        // When
+        var (code, output) = await CliRunner.RunAsync("train", "--data", data, "--out", TestPaths.TempDir(), "--members", "1", "--epochs", "1", "--size", "32");
+
+        // Then
+        Assert.Equal(ChorusApp.UserErrorExitCode, code);
+        Assert.Contains(Path.GetFileName(victim), output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task InvalidOptionValue_ExitsNonZero_NamingOption()
+    {
+        var (code, output) = await CliRunner.RunAsync("demo", "--methods", "saliency,bogus", "--out", TestPaths.TempDir());
+        Assert.Equal(ChorusApp.UserErrorExitCode, code);
+        Assert.Contains("bogus", output);
+    }
+
+    [Fact]
+    public async Task Help_ListsCommands()
+    {
+        var (code, output) = await CliRunner.RunAsync("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("demo", output);
+        Assert.Contains("train", output);
+        Assert.Contains("synth", output);
+    }
+}

@@ -1,0 +1,84 @@
+using Chorus.IO;
+using Chorus.Torch.Attribution;
+using Chorus.Torch.Explaining;
+using Chorus.Torch.Models;
+using Chorus.Torch.Tests.Training;
+using Chorus.Torch.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chorus.Torch.Tests.Explaining;
+
+[Collection("Sequential")]
+public class EnsembleExplainerTests
+{
+    private static readonly AttributionSettings Settings = new()
+    {
+        IntegratedGradients = new IntegratedGradientsOptions { Steps = 4 },
+        GradientShap = new GradientShapOptions { Samples = 2 },
+        GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+    };
+
+    private static (string RunDir, Func<int, IClassifier> Load) TwoMembers(ImageTensorSet data)
+    {
+        var dir = TestPaths.TempDir();
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 2, Epochs: 1, BatchSize: 8), "small-cnn").Train(dir, data, null);
+        return (dir, m => EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8]), dir, m));
+    }
+
+    [Fact]
+    public void Explain_FiveMethods_LeavesNoLiveTensors()
+    {
+        // Given
+        using var data = EnsembleTrainerTests.QuadrantSet(12, 16, 3);
+        var (dir, load) = TwoMembers(data);
+        var explainer = new EnsembleExplainer(Settings, batchSize: 5);
+
+        // When
+        DisposeScopeManager.Statistics.Reset();
+        var maps = explainer.Explain(dir, load, 2, data, EnsembleExplainer.StudyMethods);
+        var live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        // Then
+        Assert.Equal(0, live);
+        Assert.Equal(5, maps.Count);
+        Assert.All(maps.Values, perMember =>
+        {
+            Assert.Equal(2, perMember.Length);
+            Assert.All(perMember, images => Assert.Equal(12, images.Length));
+            Assert.All(perMember.SelectMany(x => x), m => Assert.Equal((16, 16), (m.Height, m.Width)));
+        });
+        Assert.Contains(maps[Saliency.CliName][0], m => m.Values.Any(v => v > 0));
+    }
+
+    [Fact]
+    public void Explain_MatchesMethodsRunOnTheirOwn_AndResumesFromDisk()
+    {
+        using var data = EnsembleTrainerTests.QuadrantSet(6, 16, 4);
+        var (dir, load) = TwoMembers(data);
+        var explainer = new EnsembleExplainer(Settings, MapReduction.SumAbs, batchSize: 4);
+        var maps = explainer.Explain(dir, load, 2, data, [Saliency.CliName, IntegratedGradients.CliName]);
+
+        // The same numbers from the methods called directly on member 1.
+        using (var scope = NewDisposeScope())
+        using (var model = load(1))
+        {
+            var ig = new IntegratedGradients(Settings.IntegratedGradients).Attribute(model, data.Images, data.Labels);
+            var expected = SaliencyMaps.ToMaps(ig, MapReduction.SumAbs);
+            for (var i = 0; i < 6; i++)
+            {
+                for (var p = 0; p < expected[i].Values.Length; p++)
+                {
+                    Assert.Equal(expected[i].Values[p], maps[IntegratedGradients.CliName][1][i].Values[p], 5);
+                }
+            }
+        }
+
+        var file = EnsembleExplainer.MapsPath(dir, Saliency.CliName, 0);
+        Assert.Equal(new long[] { 6, 16, 16 }, NpyArray.Load(file).Shape);
+        var stamp = File.GetLastWriteTimeUtc(file);
+        var again = explainer.Explain(dir, _ => throw new InvalidOperationException("must not load a member whose maps exist"), 2, data, [Saliency.CliName, IntegratedGradients.CliName]);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(file));
+        Assert.Equal(maps[Saliency.CliName][0][3].Values, again[Saliency.CliName][0][3].Values);
+    }
+}
