@@ -152,8 +152,9 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         if (File.Exists(marker))
         {
             var existing = JsonNode.Parse(File.ReadAllText(marker));
-            var wanted = JsonSerializer.SerializeToNode(settings.Synth);
-            if (existing?["options"] is { } opts && JsonNode.DeepEquals(opts, wanted))
+            var options = existing?["options"].Deserialize<SynthBirdsOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var version = existing?["generatorVersion"]?.GetValue<int>();
+            if (options == settings.Synth && version == SynthBirds.GeneratorVersion)
             {
                 console.MarkupLine($"[grey]Reusing SynthBirds in {Markup.Escape(dataDir)}.[/]");
                 return 0;
@@ -220,7 +221,9 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
                 task.MaxValue = p.Steps;
                 task.Value = p.Step;
-                task.Description = p.Message == "resumed"
+                task.Description = p.Member < 0
+                    ? $"Shared backbone epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}"
+                    : p.Message == "resumed"
                     ? $"Member {p.Member + 1,2}/{p.Members} [grey](already trained)[/]"
                     : $"Member {p.Member + 1,2}/{p.Members} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}";
             });

@@ -52,11 +52,28 @@ public sealed class EnsembleTrainer
         Directory.CreateDirectory(Path.Combine(runDir, "members"));
         var fingerprint = $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
         var sharedInit = Path.Combine(runDir, "shared-init.safetensors");
-        if (!File.Exists(sharedInit))
+        if (!File.Exists(sharedInit) || !SharedInitMatches(sharedInit, fingerprint))
         {
             torch.manual_seed(_options.Seed);
             using var init = _factory();
-            ModuleCheckpoint.Save(init.Module, sharedInit, new Dictionary<string, string> { ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture), ["model"] = _modelDescription });
+            var meta = new Dictionary<string, string>
+            {
+                ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
+                ["model"] = _modelDescription,
+                ["fingerprint"] = fingerprint,
+                ["pretrain_epochs"] = _options.PretrainEpochs.ToString(CultureInfo.InvariantCulture),
+            };
+            if (_options.PretrainEpochs > 0)
+            {
+                var pretrain = FitEpochs(init, -1, _options.Seed, _options.PretrainEpochs, train, progress, cancellationToken);
+                meta["pretrain_train_accuracy"] = pretrain.Accuracy.ToString("R", CultureInfo.InvariantCulture);
+                if (test is not null)
+                {
+                    meta["pretrain_test_accuracy"] = Accuracy(init, test).ToString("R", CultureInfo.InvariantCulture);
+                }
+            }
+
+            ModuleCheckpoint.Save(init.Module, sharedInit, meta);
         }
 
         var results = new List<MemberResult>();
@@ -159,16 +176,56 @@ public sealed class EnsembleTrainer
             head.ResetHead(generator);
         }
 
+        var (epochLoss, epochAcc) = FitEpochs(model, m, seed, _options.Epochs, train, progress, cancellationToken);
+        var testAcc = test is null ? double.NaN : Accuracy(model, test);
+        var totalSteps = StepsPerEpoch(train) * _options.Epochs;
+        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false);
+        ModuleCheckpoint.Save(model.Module, CheckpointPath(runDir, m), new Dictionary<string, string>
+        {
+            ["member"] = m.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
+            ["model"] = _modelDescription,
+        });
+        var record = new MemberRecord(fingerprint, result);
+        AtomicFile.WriteAllText(Path.ChangeExtension(CheckpointPath(runDir, m), ".json"), JsonSerializer.Serialize(record, RecordJson));
+        progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, totalSteps, totalSteps, epochLoss, epochAcc, "done"));
+        return result;
+    }
+
+    private static bool SharedInitMatches(string path, string fingerprint)
+    {
+        try
+        {
+            var (tensors, meta) = SafeTensors.Load(path);
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+
+            return meta.TryGetValue("fingerprint", out var f) && f == fingerprint;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private int StepsPerEpoch(ImageTensorSet train) => (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+
+    /// <summary>Trains <paramref name="model"/> for <paramref name="epochs"/> epochs (AdamW, cosine schedule); returns the last epoch's loss and accuracy.</summary>
+    private (double Loss, double Accuracy) FitEpochs(IClassifier model, int member, long seed, int epochs, ImageTensorSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var generator = new Generator((ulong)seed + 7919UL);
         torch.manual_seed(seed);
         var parameters = model.Module.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
         var n = train.Count;
-        var batches = (n + _options.BatchSize - 1) / _options.BatchSize;
-        var totalSteps = batches * _options.Epochs;
+        var batches = StepsPerEpoch(train);
+        var totalSteps = batches * epochs;
         var rng = new Random(unchecked((int)seed));
         double epochLoss = 0, epochAcc = 0;
         var step = 0;
-        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        for (var epoch = 1; epoch <= epochs; epoch++)
         {
             model.Module.train();
             var order = Enumerable.Range(0, n).ToArray();
@@ -206,22 +263,11 @@ public sealed class EnsembleTrainer
                 step++;
                 epochLoss = lossSum / seen;
                 epochAcc = (double)correct / seen;
-                progress?.Report(new TrainingProgress(m, _options.Members, epoch, _options.Epochs, step, totalSteps, epochLoss, epochAcc, "training"));
+                progress?.Report(new TrainingProgress(member, _options.Members, epoch, epochs, step, totalSteps, epochLoss, epochAcc, member < 0 ? "pretraining" : "training"));
             }
         }
 
-        var testAcc = test is null ? double.NaN : Accuracy(model, test);
-        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false);
-        ModuleCheckpoint.Save(model.Module, CheckpointPath(runDir, m), new Dictionary<string, string>
-        {
-            ["member"] = m.ToString(CultureInfo.InvariantCulture),
-            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
-            ["model"] = _modelDescription,
-        });
-        var record = new MemberRecord(fingerprint, result);
-        AtomicFile.WriteAllText(Path.ChangeExtension(CheckpointPath(runDir, m), ".json"), JsonSerializer.Serialize(record, RecordJson));
-        progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, totalSteps, totalSteps, epochLoss, epochAcc, "done"));
-        return result;
+        return (epochLoss, epochAcc);
     }
 
     private sealed record MemberRecord(string Fingerprint, MemberResult Result);

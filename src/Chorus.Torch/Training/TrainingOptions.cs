@@ -11,6 +11,11 @@ namespace Chorus.Torch.Training;
 /// <param name="WeightDecay">Adam weight decay (L2).</param>
 /// <param name="Seed">Training seed: shared init and member seeds derive from it.</param>
 /// <param name="HorizontalFlip">Random horizontal flips of training images (class-preserving for birds).</param>
+/// <param name="PretrainEpochs">
+/// When above 0, the shared backbone is first trained once for this many epochs (with a throwaway head, seed
+/// <see cref="Seed"/>), the way a pretrained backbone would be; each member then starts from it with a fresh head
+/// and trains <see cref="Epochs"/> epochs. 0: the shared start is the seeded random initialisation.
+/// </param>
 public sealed record TrainingOptions(
     int Members = 11,
     int Epochs = 4,
@@ -18,13 +23,15 @@ public sealed record TrainingOptions(
     double LearningRate = 3e-3,
     double WeightDecay = 1e-4,
     long Seed = 0,
-    bool HorizontalFlip = true)
+    bool HorizontalFlip = true,
+    int PretrainEpochs = 0)
 {
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values outside their ranges.</summary>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Members, 1, nameof(Members));
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PretrainEpochs, 0, nameof(PretrainEpochs));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
         {
@@ -42,7 +49,7 @@ public sealed record TrainingOptions(
 }
 
 /// <summary>What the trainer reports while it runs.</summary>
-/// <param name="Member">0-based member index.</param>
+/// <param name="Member">0-based member index; -1 while the shared backbone is pretrained.</param>
 /// <param name="Members">Ensemble size.</param>
 /// <param name="Epoch">1-based epoch (0 while evaluating or when skipped).</param>
 /// <param name="Epochs">Epochs per member.</param>
