@@ -6,14 +6,27 @@ namespace Chorus.Torch.Onnx;
 /// then outputs that tensor, and nodes not needed for it are dropped. <c>null</c> (default): the graph's first output.
 /// </param>
 /// <param name="TrainableParameters">
-/// Whether float initializers (weights, biases, BatchNorm scale/shift) are created with <c>requires_grad</c>
-/// set (default <c>true</c>, for fine-tuning). BatchNorm running statistics are always buffers, never parameters.
+/// Float initializers (weights, biases, BatchNorm scale/shift) are always registered as parameters; this sets
+/// their <c>requires_grad</c> (default <c>true</c>, for fine-tuning; it can be changed later per parameter).
+/// BatchNorm running statistics, integer initializers and Constant nodes are buffers.
 /// </param>
 /// <param name="FlattenOutput">
 /// Flatten the output to [N, K] when it has more than two dimensions (e.g. pooled features [N,512,1,1]).
 /// Default <c>false</c>: the output keeps the graph's shape.
 /// </param>
-public sealed record OnnxLoadOptions(string? FeaturesTensor = null, bool TrainableParameters = true, bool FlattenOutput = false)
+/// <param name="AnyImageSize">
+/// Adapt constructs an exporter fixed for the declared input size so other image sizes work: explicit
+/// asymmetric pads of Conv/MaxPool/AveragePool that equal SAME_LOWER or SAME_UPPER padding at the declared
+/// size are recomputed as that SAME padding for each input (CNTK exports, e.g. ResNet-18's [1,1,0,0]), and an
+/// unpadded AveragePool/MaxPool whose kernel covers its whole input at the declared size (CNTK ResNet-18's
+/// 7×7 at 224) runs as global pooling. Identical results at the declared size. Default <c>false</c>: the
+/// file's fixed pads and kernels, which fail or change meaning at other sizes.
+/// </param>
+public sealed record OnnxLoadOptions(
+    string? FeaturesTensor = null,
+    bool TrainableParameters = true,
+    bool FlattenOutput = false,
+    bool AnyImageSize = false)
 {
     /// <summary>Throws if an option is out of range.</summary>
     public void Validate()

@@ -66,13 +66,13 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         {
             if (used.Contains(name))
             {
-                Register(name, OnnxTensors.ToTensor(proto, $"'{path}' initializer"), trainable: options.TrainableParameters && !statistics.Contains(name));
+                Register(name, OnnxTensors.ToTensor(proto, $"'{path}' initializer"), parameter: !statistics.Contains(name), options.TrainableParameters);
             }
         }
 
         foreach (var node in constants.Where(n => n.Outputs.Any(used.Contains)))
         {
-            Register(node.Outputs[0], ConstantValue(node), trainable: false);
+            Register(node.Outputs[0], ConstantValue(node), parameter: false, requiresGrad: false);
         }
 
         _lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -96,6 +96,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
 
         // One probe forward on zeros checks the graph runs and gives every tensor's shape.
         var shapes = Probe();
+        if (options.AnyImageSize)
+        {
+            AdaptToAnyImageSize(shapes);
+        }
+
         var outputShape = shapes[_outputName];
         NumClasses = outputShape.Length >= 2 ? (int)outputShape[1] : (int)outputShape.LastOrDefault(1);
         DefaultCamLayer = FindCamLayer(shapes);
@@ -308,7 +313,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         return _registered.ToDictionary(kv => kv.Key, kv => byRegistered[kv.Value], StringComparer.Ordinal);
     }
 
-    private void Register(string onnxName, Tensor value, bool trainable)
+    private void Register(string onnxName, Tensor value, bool parameter, bool requiresGrad)
     {
         var baseName = new string(onnxName.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_' ? ch : '_').ToArray());
         baseName = baseName.Length == 0 ? "t" : baseName;
@@ -319,16 +324,14 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         }
 
         _registered[onnxName] = name;
-        if (value.is_floating_point())
+        if (parameter && value.is_floating_point())
         {
-            if (trainable)
-            {
-                register_parameter(name, new Parameter(value, requires_grad: true));
-                return;
-            }
+            register_parameter(name, new Parameter(value, requires_grad: requiresGrad));
         }
-
-        register_buffer(name, value);
+        else
+        {
+            register_buffer(name, value);
+        }
     }
 
     private Tensor ConstantValue(OnnxNode node)
@@ -514,6 +517,43 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         }
 
         return shapes;
+    }
+
+    private void AdaptToAnyImageSize(Dictionary<string, long[]> shapes)
+    {
+        var weights = Weights();
+        foreach (var node in _nodes.Where(n => n.OpType is "Conv" or "AveragePool" or "MaxPool"))
+        {
+            var input = shapes.GetValueOrDefault(node.Inputs[0]);
+            long[]? Ints(string name) => node.Attributes.TryGetValue(name, out var a) ? a.Ints.ToArray() : null;
+            var autoPad = node.Attributes.TryGetValue("auto_pad", out var ap) ? ap.S.ToStringUtf8() : "NOTSET";
+            var pads = Ints("pads") ?? [];
+            var kernel = node.OpType == "Conv" ? (shapes.GetValueOrDefault(node.Inputs[1]) ?? weights.GetValueOrDefault(node.Inputs[1])?.shape)?[2..] : Ints("kernel_shape");
+            if (input is not { Length: 4 } || kernel is not { Length: 2 } || autoPad is not ("" or "NOTSET"))
+            {
+                continue;
+            }
+
+            if (node.OpType != "Conv" && pads.All(v => v == 0) && kernel[0] == input[2] && kernel[1] == input[3])
+            {
+                node.ReplaceOperator(node.OpType == "AveragePool" ? "GlobalAveragePool" : "GlobalMaxPool");
+                continue;
+            }
+
+            if (pads.Length == 4 && (pads[0] != pads[2] || pads[1] != pads[3]))
+            {
+                var strides = Ints("strides") ?? [1, 1];
+                var dilations = Ints("dilations") ?? [1, 1];
+                foreach (var upper in new[] { false, true })
+                {
+                    if (OnnxOps.SamePads(input[2..], kernel, strides, dilations, upper).SequenceEqual(pads))
+                    {
+                        node.AutoPadOverride = upper ? "SAME_UPPER" : "SAME_LOWER";
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     private string FindCamLayer(Dictionary<string, long[]> shapes)

@@ -23,7 +23,7 @@ internal sealed class OnnxNode
         Attributes = attributes;
     }
 
-    public string OpType { get; }
+    public string OpType { get; private set; }
 
     /// <summary>The node's name, or <c>#index</c> when the file gives none.</summary>
     public string Name { get; }
@@ -42,6 +42,12 @@ internal sealed class OnnxNode
     public long Opset { get; }
 
     public IReadOnlyDictionary<string, AttributeProto> Attributes { get; }
+
+    /// <summary>An auto_pad mode that replaces the node's explicit pads (see <see cref="OnnxLoadOptions.AnyImageSize"/>).</summary>
+    public string? AutoPadOverride { get; set; }
+
+    /// <summary>Runs this node as another operator (e.g. a fixed-size AveragePool as GlobalAveragePool).</summary>
+    public void ReplaceOperator(string opType) => OpType = opType;
 
     /// <summary>"Conv 'name' (opset 13)", for error messages.</summary>
     public string Describe() => $"{OpType} node '{Name}' (opset {Opset})";

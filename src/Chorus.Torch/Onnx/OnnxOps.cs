@@ -335,7 +335,7 @@ internal static class OnnxOps
             torchPads.Add(pads[i + rank]);
         }
 
-        return F.pad(x, torchPads.ToArray(), mode, value);
+        return mode == PaddingModes.Constant ? F.pad(x, torchPads.ToArray(), mode, value) : F.pad(x, torchPads.ToArray(), mode);
     }
 
     private static Tensor Shape(OnnxOpContext c)
@@ -542,6 +542,23 @@ internal static class OnnxOps
         return sums / counts;
     }
 
+    /// <summary>The SAME_UPPER / SAME_LOWER pads (begin…, end…) for one input size.</summary>
+    public static long[] SamePads(long[] inputSize, long[] kernel, long[] strides, long[] dilations, bool upper)
+    {
+        var spatial = inputSize.Length;
+        var pads = new long[2 * spatial];
+        for (var i = 0; i < spatial; i++)
+        {
+            var outSize = (inputSize[i] + strides[i] - 1) / strides[i];
+            var total = Math.Max(0, ((outSize - 1) * strides[i]) + ((kernel[i] - 1) * dilations[i]) + 1 - inputSize[i]);
+            var small = total / 2;
+            pads[i] = upper ? small : total - small;
+            pads[i + spatial] = total - pads[i];
+        }
+
+        return pads;
+    }
+
     /// <summary>Begin and end pads [x1_begin, x2_begin, …, x1_end, x2_end, …] from pads or auto_pad.</summary>
     private static long[] ResolvePads(OnnxOpContext c, long[] inputSize, long[] kernel, long[] strides, long[] dilations)
     {
@@ -557,7 +574,7 @@ internal static class OnnxOps
         }
 
         var pads = new long[2 * spatial];
-        switch (c.String("auto_pad", "NOTSET"))
+        switch (c.Node.AutoPadOverride ?? c.String("auto_pad", "NOTSET"))
         {
             case "NOTSET":
                 var given = c.Ints("pads");
@@ -576,15 +593,7 @@ internal static class OnnxOps
             case "VALID":
                 break;
             case var mode and ("SAME_UPPER" or "SAME_LOWER"):
-                for (var i = 0; i < spatial; i++)
-                {
-                    var outSize = (inputSize[i] + strides[i] - 1) / strides[i];
-                    var total = Math.Max(0, ((outSize - 1) * strides[i]) + ((kernel[i] - 1) * dilations[i]) + 1 - inputSize[i]);
-                    var small = total / 2;
-                    pads[i] = mode == "SAME_UPPER" ? small : total - small;
-                    pads[i + spatial] = total - pads[i];
-                }
-
+                pads = SamePads(inputSize, kernel, strides, dilations, upper: mode == "SAME_UPPER");
                 break;
             case var other:
                 throw c.Fail($"auto_pad '{other}' is not supported");

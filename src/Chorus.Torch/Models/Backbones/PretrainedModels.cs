@@ -29,7 +29,10 @@ public static class PretrainedModels
 
     /// <summary>
     /// Loads the ImageNet ResNet-18 (<see cref="ResNet18ImageNetPath"/>). Its output is [N,512,1,1] pooled
-    /// features unless <paramref name="options"/> flattens it or cuts the graph elsewhere.
+    /// features unless <paramref name="options"/> flattens it or cuts the graph elsewhere. The file fixes
+    /// its padding and its final 7×7 pooling for 224×224; by default (<paramref name="options"/> <c>null</c>)
+    /// it loads with <see cref="OnnxLoadOptions.AnyImageSize"/>, so other sizes (e.g. 112, 160) work too.
     /// </summary>
-    public static OnnxModel LoadResNet18ImageNet(OnnxLoadOptions? options = null) => OnnxModel.Load(ResNet18ImageNetPath(), options);
+    public static OnnxModel LoadResNet18ImageNet(OnnxLoadOptions? options = null) =>
+        OnnxModel.Load(ResNet18ImageNetPath(), options ?? new OnnxLoadOptions(AnyImageSize: true));
 }
