@@ -18,9 +18,16 @@ namespace Chorus.Torch.Onnx;
 /// <remarks>
 /// Batch size is dynamic even when the file fixes N=1: a Reshape whose constant target shape starts
 /// with 1 follows the input's batch size. Load with <see cref="Load(string, OnnxLoadOptions?)"/>.
+/// <see cref="LayerNames"/> holds the outputs of the nodes the output depends on (Constant nodes excluded).
+/// Parameter and buffer names are the ONNX initializer names with characters other than letters, digits
+/// and '_' replaced by '_' (e.g. <c>conv1.weight</c> → <c>conv1_weight</c>).
 /// </remarks>
 public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
 {
+    /// <summary>Limits on the declared input shape, so a corrupt file cannot ask for a huge probe allocation.</summary>
+    private const long MaxProbeDim = 1 << 16;
+    private const double MaxProbeElements = 1 << 26;
+
     private readonly string _path;
     private readonly string _inputName;
     private readonly long[] _inputShape;  // -1 for a symbolic dimension
@@ -159,10 +166,10 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         ModelProto model;
         try
         {
-            using var stream = File.OpenRead(path);
-            model = ModelProto.Parser.ParseFrom(stream);
+            // Parse from memory: every length in the file is then checked against the bytes actually there.
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new OnnxImportException($"ONNX file '{path}' is malformed or truncated: {e.Message}", e);
         }
@@ -389,7 +396,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         var opset = imports.Max(o => o.Version);
         if (opset is < 7 or > 18)
         {
-            throw Error($"opset {opset} is not supported (opsets 8–17 are)");
+            throw Error($"opset {opset} is not supported (opsets 7–18 are accepted; 8–17 are tested)");
         }
 
         return opset;
@@ -477,6 +484,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     private Dictionary<string, long[]> Probe()
     {
         var shape = _inputShape.Select((d, i) => d > 0 ? d : i == 0 ? 1 : 224).ToArray();
+        if (shape.Any(d => d > MaxProbeDim) || shape.Aggregate(1.0, (a, d) => a * d) > MaxProbeElements)
+        {
+            throw Error($"graph input '{_inputName}' declares shape [{string.Join(",", shape)}], too large to be an image batch");
+        }
+
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -487,10 +499,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
             shapes[layer] = [];
         }
 
-        // Run once, reading every tensor: a forward that keeps all intermediates.
+        // Run once, recording every tensor's shape.
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputName] = x };
-        foreach (var node in _nodes)
+        for (var i = 0; i < _nodes.Length; i++)
         {
+            var node = _nodes[i];
             var inputs = node.Inputs.Select(n => n.Length == 0 ? null : values.TryGetValue(n, out var t) ? t : weights.TryGetValue(n, out var w) ? w
                 : throw Error($"{node.Describe()}: input '{n}' is not available")).ToArray();
             Tensor[] outputs;
@@ -513,6 +526,14 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
             if (missing is not null)
             {
                 throw Error($"{node.Describe()}: optional output '{missing}' is not supported");
+            }
+
+            foreach (var name in node.Inputs.Distinct())
+            {
+                if (name != _inputName && name != _outputName && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
+                {
+                    dead.Dispose();
+                }
             }
         }
 

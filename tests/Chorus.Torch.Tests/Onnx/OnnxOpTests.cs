@@ -285,3 +285,36 @@ public class OnnxOpTests
         }
     }
 }
+
+public class OnnxParameterTests
+{
+    [Fact]
+    public void Parameters_ConvAndBatchNorm_TrainableWeightsAndStatisticBuffers()
+    {
+        var g = new OnnxTestGraph(13).Input("x", null, 2, 4, 4).Output("y")
+            .Floats("conv.weight", OnnxTestGraph.Random(3 * 2 * 3 * 3, 1), 3, 2, 3, 3)
+            .Floats("bn.weight", [1f, 2f, 3f], 3).Floats("bn.bias", [0f, 0.1f, 0.2f], 3)
+            .Floats("bn.running_mean", [0.1f, 0.2f, 0.3f], 3).Floats("bn.running_var", [1f, 1f, 2f], 3)
+            .Node("Conv", ["x", "conv.weight"], ["c"], ("pads", new long[] { 1, 1, 1, 1 }))
+            .Node("BatchNormalization", ["c", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"], ["y"]);
+        using var model = OnnxModel.Load(g.Save());
+        Assert.Equal(["conv_weight", "bn_weight", "bn_bias"], model.named_parameters().Select(p => p.name).ToArray());
+        Assert.Equal(["bn_running_mean", "bn_running_var"], model.named_buffers().Select(b => b.name).ToArray());
+
+        // One training step changes the weights; the buffers stay as loaded.
+        using var scope = NewDisposeScope();
+        model.train();
+        var optimizer = TorchSharp.torch.optim.SGD(model.parameters(), 0.1);
+        var before = model.get_parameter("conv_weight")!.clone();
+        var loss = model.Forward(randn(2, 2, 4, 4)).square().mean();
+        loss.backward();
+        Assert.NotNull(model.get_parameter("conv_weight")!.grad);
+        optimizer.step();
+        Assert.False(before.allclose(model.get_parameter("conv_weight")!));
+        Assert.Equal([0.1f, 0.2f, 0.3f], model.get_buffer("bn_running_mean")!.data<float>().ToArray());
+
+        // requires_grad can be switched off per parameter (freezing a backbone).
+        model.get_parameter("conv_weight")!.requires_grad = false;
+        Assert.False(model.parameters().First().requires_grad);
+    }
+}

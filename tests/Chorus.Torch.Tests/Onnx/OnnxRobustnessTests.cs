@@ -52,12 +52,9 @@ public class OnnxRobustnessTests
                 Assert.Contains(path, ex.Message);
                 failed++;
             }
-            catch (InvalidOperationException ex) when (ex.Message.Contains("node", StringComparison.Ordinal))
-            {
-                loaded++;   // loaded (ran at the declared shape), then failed clearly at batch 2
-            }
         }
 
+        Console.WriteLine($"bit flips: {failed} rejected, {loaded} loaded and ran");
         Assert.True(failed > 0 && loaded > 0, $"{failed} failed, {loaded} loaded");
     }
 
