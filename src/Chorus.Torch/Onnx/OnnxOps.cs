@@ -340,11 +340,12 @@ internal static class OnnxOps
 
     private static Tensor Shape(OnnxOpContext c)
     {
-        var shape = c.Input(0).shape;
+        var x = c.Input(0);
+        var shape = x.shape;
         var rank = shape.Length;
         var start = Clamp(c.Int("start", 0), rank);
         var end = Clamp(c.Int("end", rank), rank);
-        return torch.tensor(shape[(int)start..(int)Math.Max(start, end)], ScalarType.Int64);
+        return torch.tensor(shape[(int)start..(int)Math.Max(start, end)], ScalarType.Int64, x.device);
 
         static long Clamp(long i, long rank) => Math.Clamp(i < 0 ? i + rank : i, 0, rank);
     }
@@ -421,7 +422,7 @@ internal static class OnnxOps
                 start = Math.Clamp(start, -1, dim - 1);
                 end = Math.Clamp(end, -1, dim - 1);
                 var count = Math.Max(0, (start - end + (-step) - 1) / -step);
-                var index = torch.arange(start, start + (count * step), step, ScalarType.Int64);
+                var index = torch.arange(start, start + (count * step), step, ScalarType.Int64, x.device);
                 result = result.index_select(axis, index);
             }
         }

@@ -131,11 +131,26 @@ public class OnnxOpTests
         var g = new OnnxTestGraph(13).Input("x", null, 2, 3, 2).Output("y")
             .Longs("zero", [0]).Longs("axes", [0], 1).Longs("minus1", [-1], 1)
             .Node("Shape", ["x"], ["shape"])
-            .Node("Gather", ["shape", "zero"], ["n"], ("axis", 0L))
+            .Node("Gather", ["shape", "zero"], ["n0"], ("axis", 0L))
+            .Node("Cast", ["n0"], ["nf"], ("to", 1L))
+            .Node("Cast", ["nf"], ["n"], ("to", 7L))
             .Node("Unsqueeze", ["n", "axes"], ["n1"])
             .Node("Concat", ["n1", "minus1"], ["target"], ("axis", 0L))
             .Node("Reshape", ["x", "target"], ["y"]);
         AssertMatchesOrt(g, [3, 2, 3, 2]);
+    }
+
+    [Fact]
+    public void ConstantDropoutIdentity_MatchOrt()
+    {
+        var g = new OnnxTestGraph(13).Input("x", null, 2, 3).Output("y")
+            .Node("Constant", [], ["target"], ("value_ints", new long[] { 0, 6 }))
+            .Node("Constant", [], ["half"], ("value_float", 0.5f))
+            .Node("Reshape", ["x", "target"], ["r"])
+            .Node("Dropout", ["r"], ["d"])
+            .Node("Mul", ["d", "half"], ["m"])
+            .Node("Identity", ["m"], ["y"]);
+        AssertMatchesOrt(g, [4, 2, 3]);
     }
 
     [Fact]
