@@ -212,6 +212,33 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     {
         CheckInput(input);
         using var scope = NewDisposeScope();
+        var values = Execute(input, layer, shapes: null);
+        if (!values.TryGetValue(_outputName, out var result))
+        {
+            throw new InvalidOperationException($"ONNX output '{_outputName}' was not produced.");
+        }
+
+        if (_flattenOutput && result.dim() > 2)
+        {
+            result = result.flatten(1);
+        }
+        else if (layer == _outputName)
+        {
+            result = result.alias();  // the activation stays the graph's tensor; the output derives from it
+        }
+
+        activation = layer is null ? null : values[layer].MoveToOuterDisposeScope();
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the nodes in order on <paramref name="input"/>, each in its own dispose scope, freeing every
+    /// intermediate after its last use. Returns the live tensors: the output and <paramref name="keep"/>.
+    /// Records each tensor's shape in <paramref name="shapes"/> when given. Call inside a dispose scope.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A node fails; the message names it and its input shapes.</exception>
+    private Dictionary<string, Tensor> Execute(Tensor input, string? keep, Dictionary<string, long[]>? shapes)
+    {
         var weights = Weights();
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputName] = input };
         for (var i = 0; i < _nodes.Length; i++)
@@ -244,11 +271,21 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
                 }
             }
 
-            for (var k = 0; k < node.Outputs.Length && k < outputs.Length; k++)
+            var missing = node.Outputs.Skip(outputs.Length).FirstOrDefault(o => o.Length > 0 && (_lastUse.ContainsKey(o) || o == _outputName));
+            if (missing is not null)
             {
-                if (node.Outputs[k].Length > 0)
+                throw new InvalidOperationException($"{node.Describe()}: optional output '{missing}' is not supported");
+            }
+
+            for (var k = 0; k < outputs.Length; k++)
+            {
+                if (k < node.Outputs.Length && node.Outputs[k].Length > 0)
                 {
                     values[node.Outputs[k]] = outputs[k];
+                    if (shapes is not null)
+                    {
+                        shapes[node.Outputs[k]] = outputs[k].shape;
+                    }
                 }
                 else
                 {
@@ -259,29 +296,14 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
             // Free intermediates no later node needs (autograd keeps what backward needs).
             foreach (var name in node.Inputs.Distinct())
             {
-                if (name != _inputName && name != _outputName && name != layer && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
+                if (name != _inputName && name != _outputName && name != keep && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
                 {
                     dead.Dispose();
                 }
             }
         }
 
-        if (!values.TryGetValue(_outputName, out var result))
-        {
-            throw new InvalidOperationException($"ONNX output '{_outputName}' was not produced.");
-        }
-
-        if (_flattenOutput && result.dim() > 2)
-        {
-            result = result.flatten(1);
-        }
-        else if (layer == _outputName)
-        {
-            result = result.alias();  // the activation stays the graph's tensor; the output derives from it
-        }
-
-        activation = layer is null ? null : values[layer].MoveToOuterDisposeScope();
-        return result.MoveToOuterDisposeScope();
+        return values;
     }
 
     private void CheckInput(Tensor input)
@@ -432,7 +454,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
 
             pending.Remove(ready);
             sorted.Add(ready);
-            known.UnionWith(ready.Outputs);
+            var twice = ready.Outputs.FirstOrDefault(o => o.Length > 0 && !known.Add(o));
+            if (twice is not null)
+            {
+                throw Error($"{ready.Describe()} writes tensor '{twice}', which already exists");
+            }
         }
 
         return sorted.ToArray();
@@ -492,49 +518,14 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var weights = Weights();
         var x = zeros(shape);
-        foreach (var layer in _layerNames)
+        try
         {
-            shapes[layer] = [];
+            Execute(x, keep: null, shapes);
         }
-
-        // Run once, recording every tensor's shape.
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputName] = x };
-        for (var i = 0; i < _nodes.Length; i++)
+        catch (InvalidOperationException e)
         {
-            var node = _nodes[i];
-            var inputs = node.Inputs.Select(n => n.Length == 0 ? null : values.TryGetValue(n, out var t) ? t : weights.TryGetValue(n, out var w) ? w
-                : throw Error($"{node.Describe()}: input '{n}' is not available")).ToArray();
-            Tensor[] outputs;
-            try
-            {
-                outputs = OnnxOps.Run(new OnnxOpContext(node, inputs, inputs.Length > 0 && _batched.Contains(node.Inputs[0]), inputs.Length > 1 && _constant.Contains(node.Inputs[1])));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException and not OnnxImportException)
-            {
-                throw Error($"{node.Describe()} fails on an input of shape [{string.Join(",", shape)}] (inputs {string.Join(", ", inputs.Select(t => t is null ? "-" : "[" + string.Join(",", t.shape) + "]"))}): {e.Message}", e);
-            }
-
-            for (var k = 0; k < node.Outputs.Length && k < outputs.Length; k++)
-            {
-                values[node.Outputs[k]] = outputs[k];
-                shapes[node.Outputs[k]] = outputs[k].shape;
-            }
-
-            var missing = node.Outputs.Skip(outputs.Length).FirstOrDefault(o => o.Length > 0 && _lastUse.ContainsKey(o));
-            if (missing is not null)
-            {
-                throw Error($"{node.Describe()}: optional output '{missing}' is not supported");
-            }
-
-            foreach (var name in node.Inputs.Distinct())
-            {
-                if (name != _inputName && name != _outputName && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
-                {
-                    dead.Dispose();
-                }
-            }
+            throw Error($"the graph fails on an input of shape [{string.Join(",", shape)}]: {e.Message}", e);
         }
 
         return shapes;

@@ -105,14 +105,23 @@ public class OnnxResNet18Tests(ITestOutputHelper output)
         var x = tensor(input, [8, 3, 224, 224]);
         model.Forward(x).Dispose();                       // warm-up
         OnnxTestGraph.RunOrt(session, input, [8, 3, 224, 224]);
-        var ours = Stopwatch.StartNew();
-        var y = model.Forward(x);
-        ours.Stop();
-        var ort = Stopwatch.StartNew();
-        var (expected, _) = OnnxTestGraph.RunOrt(session, input, [8, 3, 224, 224]);
-        ort.Stop();
-        var (abs, rel) = OnnxTestGraph.Error(y.data<float>().ToArray(), expected);
-        output.WriteLine($"ResNet-18 batch 8 @224: ours {ours.ElapsedMilliseconds} ms (torch threads {get_num_threads()}), ORT {ort.ElapsedMilliseconds} ms; max abs {abs:E2}, rel {rel:E2}");
+        // Best of 3 each (the machine is shared, so single timings are noisy).
+        Tensor? y = null;
+        float[] expected = [];
+        var (ours, ort) = (long.MaxValue, long.MaxValue);
+        for (var run = 0; run < 3; run++)
+        {
+            y?.Dispose();
+            var watch = Stopwatch.StartNew();
+            y = model.Forward(x);
+            ours = Math.Min(ours, watch.ElapsedMilliseconds);
+            watch.Restart();
+            expected = OnnxTestGraph.RunOrt(session, input, [8, 3, 224, 224]).Data;
+            ort = Math.Min(ort, watch.ElapsedMilliseconds);
+        }
+
+        var (abs, rel) = OnnxTestGraph.Error(y!.data<float>().ToArray(), expected);
+        output.WriteLine($"ResNet-18 batch 8 @224, best of 3: ours {ours} ms (torch threads {get_num_threads()}), ORT {ort} ms (2 threads, full graph optimisation); max abs {abs:E2}, rel {rel:E2}");
         Assert.True(rel <= 1e-4);
     }
 
