@@ -353,9 +353,13 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         }
 
         _registered[onnxName] = name;
+        // The module owns its weights: a dispose scope around Load must not free them.
+        value.DetachFromDisposeScope();
         if (parameter && value.is_floating_point())
         {
-            register_parameter(name, new Parameter(value, requires_grad: requiresGrad));
+            var weight = new Parameter(value, requires_grad: requiresGrad);
+            weight.DetachFromDisposeScope();
+            register_parameter(name, weight);
         }
         else
         {

@@ -37,3 +37,27 @@ public class OnnxLeakTests
         Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
+
+[Collection("Sequential")]
+public class OnnxLifetimeTests
+{
+    [Fact]
+    public void Load_InsideADisposeScope_ModelOutlivesTheScope()
+    {
+        OnnxModel model;
+        DisposeScopeManager.Statistics.Reset();
+        using (var scope = NewDisposeScope())
+        {
+            model = OnnxModel.Load(TestPaths.Golden("tinycnn", "model.onnx"));
+        }
+
+        using (model)
+        {
+            using var scope = NewDisposeScope();
+            Assert.Equal([2L, 5], model.Forward(zeros(2, 3, 32, 32)).shape);
+            Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
+        }
+
+        Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
