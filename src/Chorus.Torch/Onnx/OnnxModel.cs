@@ -45,74 +45,82 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         : base(Path.GetFileNameWithoutExtension(path))
     {
         _path = path;
-        _flattenOutput = options.FlattenOutput;
-        var graph = model.Graph ?? throw Error("the file holds no graph");
-        var opset = DefaultOpset(model);
-
-        // Initializers and Constant nodes become parameters or buffers.
-        var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
-        foreach (var init in graph.Initializer)
+        try
         {
-            initializers[init.Name] = init;
-        }
+            _flattenOutput = options.FlattenOutput;
+            var graph = model.Graph ?? throw Error("the file holds no graph");
+            var opset = DefaultOpset(model);
 
-        var input = graph.Input.FirstOrDefault(i => !initializers.ContainsKey(i.Name)) ?? throw Error("the graph has no (non-initializer) input");
-        _inputName = input.Name;
-        _inputShape = ReadInputShape(input);
-
-        var all = graph.Node.Select((n, i) => new OnnxNode(n, i, opset)).ToArray();
-        CheckOperators(all);
-        _outputName = options.FeaturesTensor ?? graph.Output.FirstOrDefault()?.Name ?? throw Error("the graph has no output");
-        var constants = all.Where(n => n.OpType == "Constant").ToArray();
-        _nodes = KeepNeeded(Sort(all.Where(n => n.OpType != "Constant").ToArray(), initializers.Keys.Concat(constants.SelectMany(n => n.Outputs))));
-
-        var used = new HashSet<string>(_nodes.SelectMany(n => n.Inputs), StringComparer.Ordinal) { _outputName };
-        var statistics = new HashSet<string>(_nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Inputs.Skip(3)), StringComparer.Ordinal);
-        _registered = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, proto) in initializers)
-        {
-            if (used.Contains(name))
+            // Initializers and Constant nodes become parameters or buffers.
+            var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
+            foreach (var init in graph.Initializer)
             {
-                Register(name, OnnxTensors.ToTensor(proto, $"'{path}' initializer"), parameter: !statistics.Contains(name), options.TrainableParameters);
+                initializers[init.Name] = init;
             }
-        }
 
-        foreach (var node in constants.Where(n => n.Outputs.Any(used.Contains)))
-        {
-            Register(node.Outputs[0], ConstantValue(node), parameter: false, requiresGrad: false);
-        }
+            var input = graph.Input.FirstOrDefault(i => !initializers.ContainsKey(i.Name)) ?? throw Error("the graph has no (non-initializer) input");
+            _inputName = input.Name;
+            _inputShape = ReadInputShape(input);
 
-        _lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < _nodes.Length; i++)
-        {
-            foreach (var name in _nodes[i].Inputs)
+            var all = graph.Node.Select((n, i) => new OnnxNode(n, i, opset)).ToArray();
+            CheckOperators(all);
+            _outputName = options.FeaturesTensor ?? graph.Output.FirstOrDefault()?.Name ?? throw Error("the graph has no output");
+            var constants = all.Where(n => n.OpType == "Constant").ToArray();
+            _nodes = KeepNeeded(Sort(all.Where(n => n.OpType != "Constant").ToArray(), initializers.Keys.Concat(constants.SelectMany(n => n.Outputs))));
+
+            var used = new HashSet<string>(_nodes.SelectMany(n => n.Inputs), StringComparer.Ordinal) { _outputName };
+            var statistics = new HashSet<string>(_nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Inputs.Skip(3)), StringComparer.Ordinal);
+            _registered = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, proto) in initializers)
             {
-                _lastUse[name] = i;
+                if (used.Contains(name))
+                {
+                    Register(name, OnnxTensors.ToTensor(proto, $"'{path}' initializer"), parameter: !statistics.Contains(name), options.TrainableParameters);
+                }
             }
-        }
 
-        (_batched, _constant) = Dependencies();
-        _layerNames = _nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0).ToArray();
-        _layerSet = new HashSet<string>(_layerNames, StringComparer.Ordinal);
-        if (options.FeaturesTensor is not null && !_layerSet.Contains(options.FeaturesTensor))
+            foreach (var node in constants.Where(n => n.Outputs.Any(used.Contains)))
+            {
+                Register(node.Outputs[0], ConstantValue(node), parameter: false, requiresGrad: false);
+            }
+
+            _lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < _nodes.Length; i++)
+            {
+                foreach (var name in _nodes[i].Inputs)
+                {
+                    _lastUse[name] = i;
+                }
+            }
+
+            (_batched, _constant) = Dependencies();
+            _layerNames = _nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0).ToArray();
+            _layerSet = new HashSet<string>(_layerNames, StringComparer.Ordinal);
+            if (options.FeaturesTensor is not null && !_layerSet.Contains(options.FeaturesTensor))
+            {
+                throw Error($"FeaturesTensor '{options.FeaturesTensor}' is not the output of any node");
+            }
+
+            RegisterComponents();
+
+            // One probe forward on zeros checks the graph runs and gives every tensor's shape.
+            var shapes = Probe();
+            if (options.AnyImageSize)
+            {
+                AdaptToAnyImageSize(shapes);
+            }
+
+            var outputShape = shapes[_outputName];
+            NumClasses = outputShape.Length >= 2 ? (int)outputShape[1] : (int)outputShape.LastOrDefault(1);
+            DefaultCamLayer = FindCamLayer(shapes);
+            TensorShapes = shapes;
+            eval();
+        }
+        catch
         {
-            throw Error($"FeaturesTensor '{options.FeaturesTensor}' is not the output of any node");
+            Dispose();   // free the weights registered so far
+            throw;
         }
-
-        RegisterComponents();
-
-        // One probe forward on zeros checks the graph runs and gives every tensor's shape.
-        var shapes = Probe();
-        if (options.AnyImageSize)
-        {
-            AdaptToAnyImageSize(shapes);
-        }
-
-        var outputShape = shapes[_outputName];
-        NumClasses = outputShape.Length >= 2 ? (int)outputShape[1] : (int)outputShape.LastOrDefault(1);
-        DefaultCamLayer = FindCamLayer(shapes);
-        TensorShapes = shapes;
-        eval();
     }
 
     /// <inheritdoc/>

@@ -137,7 +137,7 @@ internal static class OnnxOps
             a = a.t();
         }
 
-        if (alpha == 1f && beta == 1f && c.Int("transB", 0) != 0 && (bias is null || bias.dim() <= 1))
+        if (alpha == 1f && beta == 1f && c.Int("transB", 0) != 0 && (bias is null || bias.dim() == 1))
         {
             return F.linear(a, b, bias);   // the common nn.Linear export
         }

@@ -1,9 +1,11 @@
 using Chorus.Torch.Onnx;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Chorus.Torch.Tests.Onnx;
 
 /// <summary>Malformed, truncated and corrupted files end in <see cref="OnnxImportException"/>, never another failure.</summary>
+[Collection("Sequential")]
 public class OnnxRobustnessTests
 {
     private static readonly string ModelPath = TestPaths.Golden("tinycnn", "model.onnx");
@@ -30,6 +32,7 @@ public class OnnxRobustnessTests
         var dir = TestPaths.TempDir("onnx-flipped");
         var rng = new Random(1234);
         var (failed, loaded) = (0, 0);
+        DisposeScopeManager.Statistics.Reset();
         for (var trial = 0; trial < 300; trial++)
         {
             var copy = (byte[])bytes.Clone();
@@ -55,6 +58,7 @@ public class OnnxRobustnessTests
         }
 
         Console.WriteLine($"bit flips: {failed} rejected, {loaded} loaded and ran");
+        Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);   // rejected files leave no weights behind
         Assert.True(failed > 0 && loaded > 0, $"{failed} failed, {loaded} loaded");
     }
 
