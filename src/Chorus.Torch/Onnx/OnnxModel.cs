@@ -147,7 +147,10 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     /// <summary>The ONNX name of the tensor this module outputs.</summary>
     public string OutputName => _outputName;
 
-    /// <summary>Shape of every tensor for one input of the declared shape (batch 1), measured at load.</summary>
+    /// <summary>
+    /// Shape of every node output for one input of the declared shape, measured at load by a forward on
+    /// zeros (symbolic dimensions taken as 1 for the batch and 224 otherwise).
+    /// </summary>
     public IReadOnlyDictionary<string, long[]> TensorShapes { get; }
 
     /// <summary>
