@@ -172,8 +172,8 @@ public class CaptumGoldenRelationsTests
 }
 
 /// <summary>
-/// Every method against Captum's golden vectors, on a hand-built replica of the ONNX model (weights read from
-/// model.onnx). After the ONNX importer merges, run <see cref="CaptumGolden.VerifyModel"/> on the imported model too.
+/// Every method against Captum's golden vectors: on the ONNX model itself, imported by <see cref="Chorus.Torch.Onnx.OnnxModel"/>,
+/// and on a hand-built replica of it (weights read from model.onnx), so an importer bug and a method bug are told apart.
 /// </summary>
 public class CaptumGoldenReplicaTests
 {
@@ -185,6 +185,15 @@ public class CaptumGoldenReplicaTests
     {
         var golden = new CaptumGolden("tinycnn");
         using var model = new GoldenTinyCnn(TestPaths.Golden("tinycnn", "model.onnx"));
+        golden.VerifyModel(model, group);
+    }
+
+    [Theory]
+    [MemberData(nameof(Groups))]
+    public void VerifyModel_ImportedOnnxModel_MatchesGoldenFiles(string group)
+    {
+        var golden = new CaptumGolden("tinycnn");
+        using var model = Chorus.Torch.Onnx.OnnxModel.Load(TestPaths.Golden("tinycnn", "model.onnx"));
         golden.VerifyModel(model, group);
     }
 }
