@@ -112,19 +112,19 @@ public static class Binarisation
     public static bool[] Binarise(SaliencyMap map, BinarisationRule rule, double threshold = 0.5, int k = 0)
     {
         ArgumentNullException.ThrowIfNull(map);
+        MetricGuard.CheckFinite(map, nameof(map));
+        return Binarise(new MapView(map), rule, threshold, k);
+    }
+
+    internal static bool[] Binarise(MapView map, BinarisationRule rule, double threshold, int k)
+    {
         var v = map.Values;
         var result = new bool[v.Length];
         switch (rule)
         {
             case BinarisationRule.FixedThreshold:
                 {
-                    float min = float.PositiveInfinity, max = float.NegativeInfinity;
-                    foreach (var x in v)
-                    {
-                        min = Math.Min(min, x);
-                        max = Math.Max(max, x);
-                    }
-
+                    float min = map.Min, max = map.Max;
                     if (!(max > min))
                     {
                         return result; // constant map: nothing stands out
@@ -152,7 +152,7 @@ public static class Binarisation
 
             case BinarisationRule.TopKRoiArea:
                 {
-                    var order = Ranking.OrderDescending(v);
+                    var order = map.Descending;
                     for (var i = 0; i < Math.Min(k, v.Length); i++)
                     {
                         result[order[i]] = true;
@@ -172,7 +172,7 @@ public static class Binarisation
 /// pixel set R (weight ≥ 0.5). In [0, 1]; higher is better. NaN when B ∪ R is empty (empty ROI and empty B).
 /// Names: <c>iou</c> (min–max + t = 0.5), <c>iou_t{t}</c> for other thresholds, <c>iou_otsu</c>, <c>iou_topk</c>.
 /// </summary>
-public sealed class IntersectionOverUnion : IExplanationMetric
+public sealed class IntersectionOverUnion : IExplanationMetric, IViewMetric
 {
     /// <param name="rule">Binarisation. Default: fixed threshold.</param>
     /// <param name="threshold">t for <see cref="BinarisationRule.FixedThreshold"/>, in [0, 1]. Default: 0.5.</param>
@@ -206,8 +206,13 @@ public sealed class IntersectionOverUnion : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var area);
-        var b = Binarisation.Binarise(map, Rule, Threshold, area);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var r = roi.Mask;
+        var b = Binarisation.Binarise(map, Rule, Threshold, roi.Area);
         int inter = 0, union = 0;
         for (var i = 0; i < r.Length; i++)
         {
