@@ -146,13 +146,13 @@ public class EnsembleEvaluatorTests(ITestOutputHelper output)
 
     /// <summary>
     /// Benchmark-style: times Evaluate for 5 methods × 11 members × N images of 64×64 with the nine default
-    /// metrics and prints the time. N = 1,000 when CHORUS_BENCH=1, else 40 (keeps the suite fast). No time assertion.
+    /// metrics and prints the time. N = 1,000 when CHORUS_BENCH=1, else 8 (keeps the suite fast). No time assertion.
     /// </summary>
     [Fact]
     [Trait("Category", "Benchmark")]
     public void Evaluate_FiveMethodsElevenMembers64x64_ReportsTime()
     {
-        var images = Environment.GetEnvironmentVariable("CHORUS_BENCH") == "1" ? 1000 : 40;
+        var images = Environment.GetEnvironmentVariable("CHORUS_BENCH") == "1" ? 1000 : 8;
         var evaluator = new EnsembleEvaluator(MetricRegistry.CreateDefaults(), EnsembleAggregator.Mean);
         var total = TimeSpan.Zero;
         for (var method = 0; method < 5; method++)
