@@ -47,17 +47,25 @@ public static class Binarisation
             max = Math.Max(max, v);
         }
 
+        return OtsuThreshold(values, min, max);
+    }
+
+    internal static double OtsuThreshold(ReadOnlySpan<float> values, float min, float max)
+    {
         if (!(max > min))
         {
             return max;
         }
 
-        var hist = new long[OtsuBins];
-        double width = ((double)max - min) / OtsuBins;
-        foreach (var v in values)
+        // Bin of each value, kept for the final pass; scale = bins / range (multiplication, not division, per value).
+        var bins = new byte[values.Length];
+        var hist = new int[OtsuBins];
+        var scale = OtsuBins / ((double)max - min);
+        for (var i = 0; i < values.Length; i++)
         {
-            var b = (int)((v - (double)min) / width);
-            hist[Math.Min(b, OtsuBins - 1)]++;
+            var b = Math.Min((int)((values[i] - (double)min) * scale), OtsuBins - 1);
+            bins[i] = (byte)b;
+            hist[b]++;
         }
 
         double total = values.Length;
@@ -92,16 +100,16 @@ public static class Binarisation
         // Report the split in value units: midway between the largest value below the edge and the smallest at or
         // above it, so "x > threshold" reproduces the histogram split exactly and lies strictly between the classes.
         float lowTop = float.NegativeInfinity, highBottom = float.PositiveInfinity;
-        foreach (var v in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            var b = Math.Min((int)((v - (double)min) / width), OtsuBins - 1);
-            if (b < bestEdge)
+            var v = values[i];
+            if (bins[i] < bestEdge)
             {
-                lowTop = Math.Max(lowTop, v);
+                lowTop = v > lowTop ? v : lowTop;
             }
             else
             {
-                highBottom = Math.Min(highBottom, v);
+                highBottom = v < highBottom ? v : highBottom;
             }
         }
 
@@ -133,7 +141,7 @@ public static class Binarisation
                     double range = (double)max - min;
                     for (var i = 0; i < v.Length; i++)
                     {
-                        result[i] = (v[i] - (double)min) / range >= threshold;
+                        result[i] = (v[i] - (double)min) / range >= threshold; // division kept: exact at t = 0.5 boundaries
                     }
 
                     return result;
@@ -141,7 +149,7 @@ public static class Binarisation
 
             case BinarisationRule.Otsu:
                 {
-                    var t = OtsuThreshold(v);
+                    var t = OtsuThreshold(v, map.Min, map.Max);
                     for (var i = 0; i < v.Length; i++)
                     {
                         result[i] = v[i] > t;

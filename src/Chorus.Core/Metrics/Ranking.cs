@@ -117,51 +117,60 @@ internal static class Ranking
     private static int[] Order(float[] values, bool descending)
     {
         // Each item is (key << 32) | index, so one array moves per pass; LSD passes are stable, and items start
-        // in index order, so ties stay in index order.
+        // in index order, so ties stay in index order. Scratch arrays come from the shared pool (64 KB per 64×64 map).
         var n = values.Length;
-        var items = new ulong[n];
-        var flip = descending ? uint.MaxValue : 0u;
-        for (var i = 0; i < n; i++)
+        var pool = System.Buffers.ArrayPool<ulong>.Shared;
+        var items = pool.Rent(n);
+        var buffer = pool.Rent(n);
+        try
         {
-            items[i] = ((ulong)(SortableBits(values[i]) ^ flip) << 32) | (uint)i;
-        }
-
-        var buffer = new ulong[n];
-        Span<int> count = stackalloc int[Buckets + 1];
-        for (var shift = 32; shift < 64; shift += DigitBits)
-        {
-            count.Clear();
+            var flip = descending ? uint.MaxValue : 0u;
             for (var i = 0; i < n; i++)
             {
-                count[(int)((items[i] >> shift) & (Buckets - 1)) + 1]++;
+                items[i] = ((ulong)(SortableBits(values[i]) ^ flip) << 32) | (uint)i;
             }
 
-            if (count[(int)((items[0] >> shift) & (Buckets - 1)) + 1] == n)
+            Span<int> count = stackalloc int[Buckets + 1];
+            for (var shift = 32; shift < 64; shift += DigitBits)
             {
-                continue; // every key shares this digit: the pass would not move anything
+                count.Clear();
+                for (var i = 0; i < n; i++)
+                {
+                    count[(int)((items[i] >> shift) & (Buckets - 1)) + 1]++;
+                }
+
+                if (count[(int)((items[0] >> shift) & (Buckets - 1)) + 1] == n)
+                {
+                    continue; // every key shares this digit: the pass would not move anything
+                }
+
+                for (var d = 0; d < Buckets; d++)
+                {
+                    count[d + 1] += count[d];
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var item = items[i];
+                    buffer[count[(int)((item >> shift) & (Buckets - 1))]++] = item;
+                }
+
+                (items, buffer) = (buffer, items);
             }
 
-            for (var d = 0; d < Buckets; d++)
-            {
-                count[d + 1] += count[d];
-            }
-
+            var order = new int[n];
             for (var i = 0; i < n; i++)
             {
-                var item = items[i];
-                buffer[count[(int)((item >> shift) & (Buckets - 1))]++] = item;
+                order[i] = (int)(uint)items[i];
             }
 
-            (items, buffer) = (buffer, items);
+            return order;
         }
-
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
+        finally
         {
-            order[i] = (int)(uint)items[i];
+            pool.Return(items);
+            pool.Return(buffer);
         }
-
-        return order;
     }
 
     /// <summary>Maps a float to a uint whose unsigned order is the float order (−0 and +0 map to the same key).</summary>
