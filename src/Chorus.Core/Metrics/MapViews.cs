@@ -24,9 +24,73 @@ internal sealed class MapView(SaliencyMap map)
     /// <summary>Ascending 1-based average ranks.</summary>
     public double[] Ranks => _ranks ??= Ranking.AverageRanksFromDescending(Values, Descending);
 
-    public float Max => _max ??= _descending is null ? Values.Max() : Values[_descending[0]];
+    public float Max
+    {
+        get
+        {
+            if (_max is null)
+            {
+                ComputeRange();
+            }
 
-    public float Min => _min ??= _descending is null ? Values.Min() : Values[_descending[^1]];
+            return _max!.Value;
+        }
+    }
+
+    public float Min
+    {
+        get
+        {
+            if (_min is null)
+            {
+                ComputeRange();
+            }
+
+            return _min!.Value;
+        }
+    }
+
+    /// <summary>Min and max in one pass (vectorised; values are known to be finite).</summary>
+    private void ComputeRange()
+    {
+        if (_descending is not null)
+        {
+            _max = Values[_descending[0]];
+            _min = Values[_descending[^1]];
+            return;
+        }
+
+        var v = Values;
+        var width = System.Numerics.Vector<float>.Count;
+        float min = v[0], max = v[0];
+        var i = 0;
+        if (v.Length >= width)
+        {
+            var vmin = new System.Numerics.Vector<float>(v, 0);
+            var vmax = vmin;
+            for (i = width; i <= v.Length - width; i += width)
+            {
+                var x = new System.Numerics.Vector<float>(v, i);
+                vmin = System.Numerics.Vector.Min(vmin, x);
+                vmax = System.Numerics.Vector.Max(vmax, x);
+            }
+
+            for (var k = 0; k < width; k++)
+            {
+                min = Math.Min(min, vmin[k]);
+                max = Math.Max(max, vmax[k]);
+            }
+        }
+
+        for (; i < v.Length; i++)
+        {
+            min = Math.Min(min, v[i]);
+            max = Math.Max(max, v[i]);
+        }
+
+        _min = min;
+        _max = max;
+    }
 }
 
 /// <summary>A checked ROI with its pixel set, area, centre of mass and ranks computed once.</summary>
