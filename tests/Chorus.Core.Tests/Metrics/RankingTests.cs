@@ -34,6 +34,15 @@ public class RankingTests
         }
     }
 
+    [Theory]
+    [InlineData(6, 1)]
+    [InlineData(7, 300)]
+    public void AverageRanksFromDescending_EqualsAverageRanks(int seed, int n)
+    {
+        var v = RandomWithTies(seed, n);
+        Assert.Equal(Ranking.AverageRanks(v), Ranking.AverageRanksFromDescending(v, Ranking.OrderDescending(v)));
+    }
+
     [Fact]
     public void OrderDescending_IsSortedWithTiesInIndexOrder()
     {
