@@ -105,16 +105,27 @@ public sealed class EnsembleEvaluator
 
                 try
                 {
+                    MetricGuard.CheckFinite(roi, "ROI");
+                    var views = new MapView[members];
+                    for (var j = 0; j < members; j++)
+                    {
+                        MetricGuard.CheckPair(column[j], roi);
+                        views[j] = new MapView(column[j]);
+                    }
+
                     var ensMap = _aggregator.Aggregate(column);
+                    MetricGuard.CheckPair(ensMap, roi);
+                    var ensView = new MapView(ensMap);
+                    var roiView = new RoiView(roi);
                     for (var k = 0; k < m; k++)
                     {
                         var metric = _metrics[k];
-                        ens[k][v] = metric.Compute(ensMap, roi);
+                        ens[k][v] = Score(metric, ensView, roiView);
                         double sum = 0;
                         var used = 0;
                         for (var j = 0; j < members; j++)
                         {
-                            var s = metric.Compute(column[j], roi);
+                            var s = Score(metric, views[j], roiView);
                             if (double.IsNaN(s))
                             {
                                 continue;
@@ -150,6 +161,10 @@ public sealed class EnsembleEvaluator
 
         return new EvaluationResult(members, visible, [.. visible.Select(i => Id(imageIds, i))], images - visible.Length, results);
     }
+
+    /// <summary>Built-in metrics share the per-map views (one sort per map); others get the plain maps.</summary>
+    private static double Score(IExplanationMetric metric, MapView map, RoiView roi) =>
+        metric is IViewMetric fast ? fast.Compute(map, roi) : metric.Compute(map.Map, roi.Roi);
 
     private static string Id(IReadOnlyList<string>? ids, int i) =>
         ids is null ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : ids[i];

@@ -47,17 +47,25 @@ public static class Binarisation
             max = Math.Max(max, v);
         }
 
+        return OtsuThreshold(values, min, max);
+    }
+
+    internal static double OtsuThreshold(ReadOnlySpan<float> values, float min, float max)
+    {
         if (!(max > min))
         {
             return max;
         }
 
-        var hist = new long[OtsuBins];
-        double width = ((double)max - min) / OtsuBins;
-        foreach (var v in values)
+        // Bin of each value, kept for the final pass; scale = bins / range (multiplication, not division, per value).
+        var bins = new byte[values.Length];
+        var hist = new int[OtsuBins];
+        var scale = OtsuBins / ((double)max - min);
+        for (var i = 0; i < values.Length; i++)
         {
-            var b = (int)((v - (double)min) / width);
-            hist[Math.Min(b, OtsuBins - 1)]++;
+            var b = Math.Min((int)((values[i] - (double)min) * scale), OtsuBins - 1);
+            bins[i] = (byte)b;
+            hist[b]++;
         }
 
         double total = values.Length;
@@ -92,16 +100,16 @@ public static class Binarisation
         // Report the split in value units: midway between the largest value below the edge and the smallest at or
         // above it, so "x > threshold" reproduces the histogram split exactly and lies strictly between the classes.
         float lowTop = float.NegativeInfinity, highBottom = float.PositiveInfinity;
-        foreach (var v in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            var b = Math.Min((int)((v - (double)min) / width), OtsuBins - 1);
-            if (b < bestEdge)
+            var v = values[i];
+            if (bins[i] < bestEdge)
             {
-                lowTop = Math.Max(lowTop, v);
+                lowTop = v > lowTop ? v : lowTop;
             }
             else
             {
-                highBottom = Math.Min(highBottom, v);
+                highBottom = v < highBottom ? v : highBottom;
             }
         }
 
@@ -112,28 +120,28 @@ public static class Binarisation
     public static bool[] Binarise(SaliencyMap map, BinarisationRule rule, double threshold = 0.5, int k = 0)
     {
         ArgumentNullException.ThrowIfNull(map);
+        MetricGuard.CheckFinite(map, nameof(map));
+        return Binarise(new MapView(map), rule, threshold, k);
+    }
+
+    internal static bool[] Binarise(MapView map, BinarisationRule rule, double threshold, int k)
+    {
         var v = map.Values;
         var result = new bool[v.Length];
         switch (rule)
         {
             case BinarisationRule.FixedThreshold:
                 {
-                    float min = float.PositiveInfinity, max = float.NegativeInfinity;
-                    foreach (var x in v)
-                    {
-                        min = Math.Min(min, x);
-                        max = Math.Max(max, x);
-                    }
-
+                    float min = map.Min, max = map.Max;
                     if (!(max > min))
                     {
                         return result; // constant map: nothing stands out
                     }
 
-                    double range = (double)max - min;
+                    var cut = threshold * ((double)max - min);
                     for (var i = 0; i < v.Length; i++)
                     {
-                        result[i] = (v[i] - (double)min) / range >= threshold;
+                        result[i] = v[i] - (double)min >= cut; // (x − min)/(max − min) ≥ t
                     }
 
                     return result;
@@ -141,7 +149,7 @@ public static class Binarisation
 
             case BinarisationRule.Otsu:
                 {
-                    var t = OtsuThreshold(v);
+                    var t = OtsuThreshold(v, map.Min, map.Max);
                     for (var i = 0; i < v.Length; i++)
                     {
                         result[i] = v[i] > t;
@@ -152,7 +160,7 @@ public static class Binarisation
 
             case BinarisationRule.TopKRoiArea:
                 {
-                    var order = Ranking.OrderDescending(v);
+                    var order = map.Descending;
                     for (var i = 0; i < Math.Min(k, v.Length); i++)
                     {
                         result[order[i]] = true;
@@ -172,7 +180,7 @@ public static class Binarisation
 /// pixel set R (weight ≥ 0.5). In [0, 1]; higher is better. NaN when B ∪ R is empty (empty ROI and empty B).
 /// Names: <c>iou</c> (min–max + t = 0.5), <c>iou_t{t}</c> for other thresholds, <c>iou_otsu</c>, <c>iou_topk</c>.
 /// </summary>
-public sealed class IntersectionOverUnion : IExplanationMetric
+public sealed class IntersectionOverUnion : IExplanationMetric, IViewMetric
 {
     /// <param name="rule">Binarisation. Default: fixed threshold.</param>
     /// <param name="threshold">t for <see cref="BinarisationRule.FixedThreshold"/>, in [0, 1]. Default: 0.5.</param>
@@ -206,8 +214,18 @@ public sealed class IntersectionOverUnion : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var area);
-        var b = Binarisation.Binarise(map, Rule, Threshold, area);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var r = roi.Mask;
+        if (Rule == BinarisationRule.FixedThreshold)
+        {
+            return FixedThresholdIou(map, r);
+        }
+
+        var b = Binarisation.Binarise(map, Rule, Threshold, roi.Area);
         int inter = 0, union = 0;
         for (var i = 0; i < r.Length; i++)
         {
@@ -220,6 +238,24 @@ public sealed class IntersectionOverUnion : IExplanationMetric
             {
                 union++;
             }
+        }
+
+        return union == 0 ? double.NaN : (double)inter / union;
+    }
+
+    /// <summary>The default path fused into one pass: same rule as <see cref="Binarisation.Binarise(SaliencyMap, BinarisationRule, double, int)"/>.</summary>
+    private double FixedThresholdIou(MapView map, bool[] r)
+    {
+        var v = map.Values;
+        float min = map.Min, max = map.Max;
+        var constant = !(max > min);
+        var cut = Threshold * ((double)max - min); // (x − min)/(max − min) ≥ t, without a division per pixel
+        int inter = 0, union = 0;
+        for (var i = 0; i < v.Length; i++)
+        {
+            var b = !constant & (v[i] - (double)min >= cut);
+            inter += b & r[i] ? 1 : 0; // branch-free: on noisy maps these branches are unpredictable
+            union += b | r[i] ? 1 : 0;
         }
 
         return union == 0 ? double.NaN : (double)inter / union;

@@ -69,7 +69,7 @@ public static class CentreOfMass
 /// No fallback: if the map (after <see cref="RelevanceMass"/>) or the ROI has zero total mass, the result is
 /// NaN, which the evaluation counts as undefined for that image/member.
 /// </remarks>
-public sealed class CentreOfMassDistance : IExplanationMetric
+public sealed class CentreOfMassDistance : IExplanationMetric, IViewMetric
 {
     /// <param name="normalised">Divide by √(H²+W²). Default: true.</param>
     /// <param name="mass">How the map's relevance becomes mass. Default: positive part.</param>
@@ -93,11 +93,17 @@ public sealed class CentreOfMassDistance : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var a = CentreOfMass.OfUnchecked(map, Mass);
-        var b = CentreOfMass.OfUnchecked(roi, RelevanceMass.PositivePart);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var a = CentreOfMass.OfUnchecked(map.Map, Mass);
+        var b = roi.Centre;
         var dy = a.Y - b.Y;
         var dx = a.X - b.X;
         var d = Math.Sqrt((dy * dy) + (dx * dx));
-        return Normalised ? d / Math.Sqrt(((double)map.Height * map.Height) + ((double)map.Width * map.Width)) : d;
+        var (h, w) = ((double)map.Map.Height, (double)map.Map.Width);
+        return Normalised ? d / Math.Sqrt((h * h) + (w * w)) : d;
     }
 }

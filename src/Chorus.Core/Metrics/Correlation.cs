@@ -7,7 +7,7 @@ namespace Chorus.Metrics;
 /// r = Σ(aᵢ−ā)(sᵢ−s̄) / √(Σ(aᵢ−ā)² · Σ(sᵢ−s̄)²), in [−1, 1]; higher is better.
 /// NaN when either map is constant (zero variance). Scale- and shift-invariant, so no normalisation is applied.
 /// </summary>
-public sealed class PearsonCorrelation : IExplanationMetric
+public sealed class PearsonCorrelation : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "pearson";
@@ -19,7 +19,12 @@ public sealed class PearsonCorrelation : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        return Pearson(map.Values, roi.Values);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        return Pearson(map.Values, roi.Weights);
     }
 
     internal static double Pearson(float[] a, float[] b)
@@ -78,7 +83,7 @@ public sealed class PearsonCorrelation : IExplanationMetric
 /// ranks) of the map values and of the ROI weights, over all pixels. In [−1, 1]; higher is better; NaN when
 /// either map is constant.
 /// </summary>
-public sealed class SpearmanCorrelation : IExplanationMetric
+public sealed class SpearmanCorrelation : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "spearman";
@@ -90,6 +95,11 @@ public sealed class SpearmanCorrelation : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        return PearsonCorrelation.Pearson(Ranking.AverageRanks(map.Values), Ranking.AverageRanks(roi.Values));
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        return PearsonCorrelation.Pearson(map.Ranks, roi.Ranks);
     }
 }

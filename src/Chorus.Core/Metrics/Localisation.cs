@@ -8,7 +8,7 @@ namespace Chorus.Metrics;
 /// inside the ROI (the expected hit when one of them is picked at random), so a constant map scores the ROI's
 /// share of the image rather than a free hit. NaN when the ROI is empty. Higher is better.
 /// </summary>
-public sealed class PointingGame : IExplanationMetric
+public sealed class PointingGame : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "pointing_game";
@@ -20,18 +20,19 @@ public sealed class PointingGame : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var area);
-        if (area == 0)
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var r = roi.Mask;
+        if (roi.Area == 0)
         {
             return double.NaN;
         }
 
         var v = map.Values;
-        var max = float.NegativeInfinity;
-        foreach (var x in v)
-        {
-            max = Math.Max(max, x);
-        }
+        var max = map.Max;
 
         int atMax = 0, hits = 0;
         for (var i = 0; i < v.Length; i++)
@@ -56,7 +57,7 @@ public sealed class PointingGame : IExplanationMetric
 /// weight (so soft masks count fractionally). In [0, 1]; higher is better. NaN when the map has no positive
 /// relevance.
 /// </summary>
-public sealed class RelevanceMassAccuracy : IExplanationMetric
+public sealed class RelevanceMassAccuracy : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "relevance_mass";
@@ -68,8 +69,13 @@ public sealed class RelevanceMassAccuracy : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
         var v = map.Values;
-        var s = roi.Values;
+        var s = roi.Weights;
         double inside = 0, total = 0;
         for (var i = 0; i < v.Length; i++)
         {
@@ -91,7 +97,7 @@ public sealed class RelevanceMassAccuracy : IExplanationMetric
 /// NaN when the ROI is empty.
 /// </summary>
 /// <remarks>Quantus breaks ties by <c>argsort</c> order; we use the expectation over random tie-breaking instead.</remarks>
-public sealed class RelevanceRankAccuracy : IExplanationMetric
+public sealed class RelevanceRankAccuracy : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "relevance_rank";
@@ -103,8 +109,13 @@ public sealed class RelevanceRankAccuracy : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var area);
-        return area == 0 ? double.NaN : Ranking.ExpectedHitsInTopK(map.Values, r, area) / area;
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var area = roi.Area;
+        return area == 0 ? double.NaN : Ranking.ExpectedHitsInTopK(map.Values, map.Descending, roi.Mask, area) / area;
     }
 }
 
@@ -115,7 +126,7 @@ public sealed class RelevanceRankAccuracy : IExplanationMetric
 /// Ties at the k-th value: exact expectation as in <see cref="RelevanceRankAccuracy"/>. In [0, 1]; higher is
 /// better. NaN when the ROI is empty.
 /// </summary>
-public sealed class TopKIntersection : IExplanationMetric
+public sealed class TopKIntersection : IExplanationMetric, IViewMetric
 {
     /// <param name="fraction">k as a share of all pixels, in (0, 1]. Default: 0.1.</param>
     /// <param name="k">Absolute k; overrides <paramref name="fraction"/> when set.</param>
@@ -149,15 +160,19 @@ public sealed class TopKIntersection : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var area);
-        if (area == 0)
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        if (roi.Area == 0)
         {
             return double.NaN;
         }
 
         var n = map.Values.Length;
         var k = Math.Min(n, K ?? Math.Max(1, (int)Math.Round(Fraction * n, MidpointRounding.AwayFromZero)));
-        return Ranking.ExpectedHitsInTopK(map.Values, r, k) / k;
+        return Ranking.ExpectedHitsInTopK(map.Values, map.Descending, roi.Mask, k) / k;
     }
 }
 
@@ -168,7 +183,7 @@ public sealed class TopKIntersection : IExplanationMetric
 /// tied scores; a constant map gives 0.5. Raw values. In [0, 1]; higher is better. NaN when the ROI is empty or
 /// covers the whole image.
 /// </summary>
-public sealed class RocAuc : IExplanationMetric
+public sealed class RocAuc : IExplanationMetric, IViewMetric
 {
     /// <inheritdoc />
     public string Name => "auc";
@@ -180,14 +195,20 @@ public sealed class RocAuc : IExplanationMetric
     public double Compute(SaliencyMap map, SaliencyMap roi)
     {
         MetricGuard.CheckPair(map, roi);
-        var r = MetricGuard.RoiMask(roi, out var pos);
+        return ((IViewMetric)this).Compute(new MapView(map), new RoiView(roi));
+    }
+
+    double IViewMetric.Compute(MapView map, RoiView roi)
+    {
+        var r = roi.Mask;
+        var pos = roi.Area;
         var neg = r.Length - pos;
         if (pos == 0 || neg == 0)
         {
             return double.NaN;
         }
 
-        var ranks = Ranking.AverageRanks(map.Values);
+        var ranks = map.Ranks;
         double sum = 0;
         for (var i = 0; i < r.Length; i++)
         {

@@ -44,12 +44,43 @@ internal static class Ranking
         return ranks;
     }
 
+    /// <summary>Ascending 1-based average ranks from a descending order (position p holds rank n − p).</summary>
+    public static double[] AverageRanksFromDescending(float[] values, int[] descending)
+    {
+        var n = values.Length;
+        var ranks = new double[n];
+        var start = 0;
+        while (start < n)
+        {
+            var value = values[descending[start]];
+            var end = start + 1;
+            while (end < n && values[descending[end]] == value)
+            {
+                end++;
+            }
+
+            var avg = n - ((start + end - 1) / 2.0); // mean of ranks n−start .. n−end+1
+            for (var j = start; j < end; j++)
+            {
+                ranks[descending[j]] = avg;
+            }
+
+            start = end;
+        }
+
+        return ranks;
+    }
+
     /// <summary>
     /// Expected number of ROI pixels among the top <paramref name="k"/> pixels of <paramref name="values"/> when
     /// ties at the k-th value are broken uniformly at random (exact, no sampling): every pixel strictly above the
     /// k-th value counts fully; the tied group at the boundary contributes (slots left) × (its share inside the ROI).
     /// </summary>
-    public static double ExpectedHitsInTopK(float[] values, bool[] roi, int k)
+    public static double ExpectedHitsInTopK(float[] values, bool[] roi, int k) =>
+        ExpectedHitsInTopK(values, k < values.Length ? OrderDescending(values) : [], roi, k);
+
+    /// <inheritdoc cref="ExpectedHitsInTopK(float[], bool[], int)"/>
+    public static double ExpectedHitsInTopK(float[] values, int[] descending, bool[] roi, int k)
     {
         var n = values.Length;
         if (k >= n)
@@ -57,7 +88,7 @@ internal static class Ranking
             return roi.Count(r => r);
         }
 
-        var kth = values[OrderDescending(values)[k - 1]];
+        var kth = values[descending[k - 1]];
         int above = 0, aboveHits = 0, tied = 0, tiedHits = 0;
         for (var i = 0; i < n; i++)
         {
@@ -85,49 +116,61 @@ internal static class Ranking
 
     private static int[] Order(float[] values, bool descending)
     {
+        // Each item is (key << 32) | index, so one array moves per pass; LSD passes are stable, and items start
+        // in index order, so ties stay in index order. Scratch arrays come from the shared pool (64 KB per 64×64 map).
         var n = values.Length;
-        var keys = new uint[n];
-        var idx = new int[n];
-        var flip = descending ? uint.MaxValue : 0u;
-        for (var i = 0; i < n; i++)
+        var pool = System.Buffers.ArrayPool<ulong>.Shared;
+        var items = pool.Rent(n);
+        var buffer = pool.Rent(n);
+        try
         {
-            keys[i] = SortableBits(values[i]) ^ flip;
-            idx[i] = i;
-        }
-
-        var keys2 = new uint[n];
-        var idx2 = new int[n];
-        Span<int> count = stackalloc int[Buckets + 1];
-        for (var shift = 0; shift < 32; shift += DigitBits)
-        {
-            count.Clear();
+            var flip = descending ? uint.MaxValue : 0u;
             for (var i = 0; i < n; i++)
             {
-                count[(int)((keys[i] >> shift) & (Buckets - 1)) + 1]++;
+                items[i] = ((ulong)(SortableBits(values[i]) ^ flip) << 32) | (uint)i;
             }
 
-            if (count[(int)((keys[0] >> shift) & (Buckets - 1)) + 1] == n)
+            Span<int> count = stackalloc int[Buckets + 1];
+            for (var shift = 32; shift < 64; shift += DigitBits)
             {
-                continue; // every key shares this digit: the pass would not move anything
+                count.Clear();
+                for (var i = 0; i < n; i++)
+                {
+                    count[(int)((items[i] >> shift) & (Buckets - 1)) + 1]++;
+                }
+
+                if (count[(int)((items[0] >> shift) & (Buckets - 1)) + 1] == n)
+                {
+                    continue; // every key shares this digit: the pass would not move anything
+                }
+
+                for (var d = 0; d < Buckets; d++)
+                {
+                    count[d + 1] += count[d];
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var item = items[i];
+                    buffer[count[(int)((item >> shift) & (Buckets - 1))]++] = item;
+                }
+
+                (items, buffer) = (buffer, items);
             }
 
-            for (var d = 0; d < Buckets; d++)
-            {
-                count[d + 1] += count[d];
-            }
-
+            var order = new int[n];
             for (var i = 0; i < n; i++)
             {
-                var pos = count[(int)((keys[i] >> shift) & (Buckets - 1))]++;
-                keys2[pos] = keys[i];
-                idx2[pos] = idx[i];
+                order[i] = (int)(uint)items[i];
             }
 
-            (keys, keys2) = (keys2, keys);
-            (idx, idx2) = (idx2, idx);
+            return order;
         }
-
-        return idx;
+        finally
+        {
+            pool.Return(items);
+            pool.Return(buffer);
+        }
     }
 
     /// <summary>Maps a float to a uint whose unsigned order is the float order (−0 and +0 map to the same key).</summary>
