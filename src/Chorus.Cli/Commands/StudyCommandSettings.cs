@@ -21,7 +21,7 @@ public class StudyCommandSettings : CommandSettings
     public string? Data { get; init; }
 
     [CommandOption("--quick")]
-    [Description("A miniature run for tests and CI (well under a minute): 4 species, 48 px, 3 members, fewer IG steps.")]
+    [Description("A miniature run for tests and CI: 4 species, 48 px, 400 images, 3 members, 16 IG steps, 16 images explained.")]
     public bool Quick { get; init; }
 
     [CommandOption("--members <N>")]
@@ -29,8 +29,12 @@ public class StudyCommandSettings : CommandSettings
     public int? Members { get; init; }
 
     [CommandOption("--epochs <N>")]
-    [Description("Training epochs per member. Default 4 (3 with --quick).")]
+    [Description("Training epochs per member, from the shared backbone with a fresh head. Default 3 (2 with --quick).")]
     public int? Epochs { get; init; }
+
+    [CommandOption("--pretrain-epochs <N>")]
+    [Description("Epochs of the shared backbone before the members start (0: members start from one seeded random init). Default 10 (6 with --quick).")]
+    public int? PretrainEpochs { get; init; }
 
     [CommandOption("--species <N>")]
     [Description("SynthBirds species. Default 8 (4 with --quick).")]
@@ -41,7 +45,7 @@ public class StudyCommandSettings : CommandSettings
     public int? Size { get; init; }
 
     [CommandOption("--count <N>")]
-    [Description("SynthBirds images. Default 2000 (240 with --quick).")]
+    [Description("SynthBirds images. Default 2000 (400 with --quick).")]
     public int? Count { get; init; }
 
     [CommandOption("--explain <N>")]
@@ -82,8 +86,8 @@ public class StudyCommandSettings : CommandSettings
     {
         var q = Quick;
         var size = Size ?? (q ? 48 : 64);
-        var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, Count ?? (q ? 240 : 2000), 0.3, Seed);
-        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 3 : 4), Seed: Seed);
+        var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, Count ?? (q ? 400 : 2000), 0.3, Seed);
+        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (q ? 6 : 10));
         var attribution = new AttributionSettings
         {
             IntegratedGradients = new IntegratedGradientsOptions { Steps = IgSteps ?? (q ? 16 : 50) },

@@ -1,38 +1,25 @@
-using System.Globalization;
-using System.Text;
-using Chorus.IO;
+using Chorus.Evaluation;
+using Chorus.Statistics;
 
 namespace Chorus.Cli.Pipeline;
 
-/// <summary>Writes a study's <c>results.csv</c> and <c>per_image.csv</c> (atomically, invariant culture).</summary>
+/// <summary>
+/// Writes a study's <c>results.csv</c> (Ens-Avg and Exp-Avg per part × method × metric with std, bootstrap 95% CI
+/// and the Wilcoxon p of the paired difference), <c>per_image.csv</c> and <c>summary.json</c>, atomically.
+/// </summary>
 public static class StudyFiles
 {
-    /// <summary>Writes both files into <paramref name="folder"/>.</summary>
-    public static void Write(string folder, StudyOutcome outcome, long seed)
+    /// <summary>Computes the comparisons (bootstrap seeded with <paramref name="seed"/>) and writes the three files.</summary>
+    public static IReadOnlyList<MetricComparison> Write(string folder, StudyOutcome outcome, long seed)
     {
-        _ = seed;
-        var results = new StringBuilder("part,method,metric,aggregate,mean,std,n_images,n_excluded,higher_is_better\n");
-        var perImage = new StringBuilder("image_id,part,method,metric,ens_avg,exp_avg\n");
-        foreach (var cell in outcome.Cells)
-        {
-            foreach (var metric in outcome.Metrics)
-            {
-                var m = cell.Result[metric];
-                foreach (var (name, s) in new[] { ("ens_avg", m.EnsSummary), ("exp_avg", m.ExpSummary) })
-                {
-                    results.Append(CultureInfo.InvariantCulture, $"{cell.Part},{cell.Method},{metric},{name},{F(s.Mean)},{F(s.Std)},{s.ImagesUsed},{cell.Result.ImagesNotVisible},{(m.HigherIsBetter ? "true" : "false")}\n");
-                }
-
-                for (var i = 0; i < m.Ens.Count; i++)
-                {
-                    perImage.Append(CultureInfo.InvariantCulture, $"{cell.Result.ImageIds[i]},{cell.Part},{cell.Method},{metric},{F(m.Ens[i])},{F(m.Exp[i])}\n");
-                }
-            }
-        }
-
-        AtomicFile.WriteAllText(Path.Combine(folder, "results.csv"), results.ToString());
-        AtomicFile.WriteAllText(Path.Combine(folder, "per_image.csv"), perImage.ToString());
+        var bootstrap = new BootstrapOptions(Seed: unchecked((int)seed));
+        var comparisons = outcome.Cells
+            .SelectMany(c => ResultTables.CompareAll(c.Part, c.Method, c.Result, bootstrap))
+            .Where(c => outcome.Metrics.Contains(c.Metric))
+            .ToList();
+        ResultsCsv.Write(Path.Combine(folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
+        PerImageCsv.Write(Path.Combine(folder, "per_image.csv"), outcome.Cells.SelectMany(c => ResultTables.ToPerImageRows(c.Part, c.Method, c.Result)));
+        SummaryJson.Write(Path.Combine(folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, outcome.Members.Count, "mean", bootstrap, comparisons));
+        return comparisons;
     }
-
-    private static string F(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 }

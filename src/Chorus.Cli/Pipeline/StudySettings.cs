@@ -23,7 +23,7 @@ public sealed record StudySettings
     public TrainingOptions Training { get; init; } = new();
 
     /// <summary>Widths of the SmallCnn blocks.</summary>
-    public int[] Widths { get; init; } = [16, 32, 64];
+    public int[] Widths { get; init; } = [16, 32, 64, 64];
 
     /// <summary>Methods to explain with, in table order.</summary>
     public IReadOnlyList<string> Methods { get; init; } = Torch.Explaining.EnsembleExplainer.StudyMethods;

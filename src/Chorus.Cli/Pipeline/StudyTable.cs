@@ -8,25 +8,25 @@ public static class StudyTable
 {
     private static readonly Dictionary<string, string> Titles = new(StringComparer.Ordinal)
     {
-        ["com_distance"] = "CoM dist ↓",
-        ["com_distance_px"] = "CoM dist px ↓",
-        ["pearson"] = "correlation ↑",
+        ["com_distance"] = "CoM↓",
+        ["com_distance_px"] = "CoM px↓",
+        ["pearson"] = "corr↑",
     };
 
     /// <summary>Writes the table and a legend to <paramref name="console"/>.</summary>
     public static void Write(IAnsiConsole console, StudyOutcome outcome)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Ens-Avg vs Exp-Avg[/] (mean ± std across images)");
-        table.AddColumn("part");
-        table.AddColumn("method");
+        var table = new Table().Border(TableBorder.Simple).Title("[bold]Ens-Avg vs Exp-Avg[/] (mean±std across images)");
+        table.AddColumn(new TableColumn("part").NoWrap());
+        table.AddColumn(new TableColumn("method").NoWrap());
         foreach (var metric in outcome.Metrics)
         {
             var title = Titles.GetValueOrDefault(metric, metric);
-            table.AddColumn(new TableColumn($"{title}\nEns-Avg").RightAligned());
-            table.AddColumn(new TableColumn($"{title}\nExp-Avg").RightAligned());
+            table.AddColumn(new TableColumn($"{title} Ens").RightAligned().NoWrap());
+            table.AddColumn(new TableColumn($"{title} Exp").RightAligned().NoWrap());
         }
 
-        table.AddColumn(new TableColumn("images").RightAligned());
+        table.AddColumn(new TableColumn("n").RightAligned().NoWrap());
         string? lastPart = null;
         foreach (var cell in outcome.Cells.OrderBy(c => c.Part, StringComparer.Ordinal).ThenBy(c => IndexOf(outcome, c)))
         {
@@ -44,13 +44,19 @@ public static class StudyTable
                 used = ens.ImagesUsed;
             }
 
-            row.Add(cell.Result.ImagesNotVisible > 0 ? $"{used} ({cell.Result.ImagesNotVisible} w/o part)" : used.ToString(CultureInfo.InvariantCulture));
+            row.Add(cell.Result.ImagesNotVisible > 0 ? $"{used}*" : used.ToString(CultureInfo.InvariantCulture));
             table.AddRow(row.ToArray());
         }
 
         console.Write(table);
-        console.MarkupLine("[grey]CoM dist: distance between the map's centre of mass (relevance clipped at 0) and the part's, divided by the image diagonal. " +
-            "correlation: Pearson r between the map and the part's 0/1 mask. Ens-Avg: metric of the members' mean map; Exp-Avg: mean over members of each member's metric. Bold: the better of the two.[/]");
+        var hidden = outcome.Cells.Where(c => c.Result.ImagesNotVisible > 0).Select(c => c.Part).Distinct().ToList();
+        if (hidden.Count > 0)
+        {
+            console.MarkupLine($"[grey]n: images scored; * images where the part is not visible are left out ({string.Join(", ", hidden.Select(p => $"{p}: {outcome.Cells.First(c => c.Part == p).Result.ImagesNotVisible}"))}).[/]");
+        }
+
+        console.MarkupLine("[grey]CoM: distance between the map's centre of mass (relevance clipped at 0) and the part's, divided by the image diagonal. " +
+            "corr: Pearson r between the map and the part's 0/1 mask. Ens-Avg: metric of the members' mean map; Exp-Avg: mean over members of each member's metric. Bold: the better of the two.[/]");
         var accs = outcome.Members.Select(m => m.TestAccuracy).ToList();
         console.MarkupLine($"Members: {accs.Count}, test accuracy {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}).");
     }
@@ -65,7 +71,7 @@ public static class StudyTable
             return "–";
         }
 
-        var text = string.Create(CultureInfo.InvariantCulture, $"{mean:F3} ± {std:F3}");
+        var text = string.Create(CultureInfo.InvariantCulture, $"{mean:F3}±{std:F3}");
         return bold ? $"[bold green]{text}[/]" : text;
     }
 }

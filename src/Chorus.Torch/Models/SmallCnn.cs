@@ -7,18 +7,18 @@ using static TorchSharp.torch.nn;
 namespace Chorus.Torch.Models;
 
 /// <summary>
-/// The default backbone: three conv blocks (conv 3×3 → BatchNorm → ReLU, max-pool 2 after the first two),
-/// global average pooling and a linear head. Small enough that an 11-member ensemble trains in minutes on
+/// The default backbone: four conv blocks (conv 3×3 → BatchNorm → ReLU, max-pool 2 after the first three),
+/// global pooling (max by default: small evidence such as a beak must not be averaged away) and a linear head. Small enough that an 11-member ensemble trains in minutes on
 /// two CPU cores. Checkpoint names follow PyTorch conventions: <c>features.block1.conv.weight</c>, <c>head.weight</c>.
 /// </summary>
 /// <remarks>
-/// Named layers (for Grad-CAM): <c>block1</c>, <c>block2</c>, <c>block3</c> (the last conv block, the
+/// Named layers (for Grad-CAM): <c>block1</c> … <c>block4</c> (the last conv block, at 1/8 of the input size, is the
 /// default CAM layer) and <c>pooled</c> (the [N,C] features the head reads).
 /// </remarks>
 public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableHead
 {
     /// <summary>Names of the layers <see cref="Forward(Tensor, string, out Tensor)"/> can return.</summary>
-    public static readonly IReadOnlyList<string> Layers = ["block1", "block2", "block3", "pooled"];
+    public static readonly IReadOnlyList<string> Layers = ["block1", "block2", "block3", "block4", "pooled"];
 
     [ComponentName(Name = "features")]
     private readonly ModuleDict<Module<Tensor, Tensor>> _features;
@@ -29,28 +29,37 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
     private readonly ConvBlock _block1;
     private readonly ConvBlock _block2;
     private readonly ConvBlock _block3;
+    private readonly ConvBlock _block4;
+    private readonly bool _maxPool;
 
-    /// <summary>Builds the network with the given widths (default 16, 32, 64) for <paramref name="numClasses"/> classes.</summary>
-    public SmallCnn(int numClasses, int inChannels = 3, int[]? widths = null)
+    /// <summary>Builds the network with the given widths (default 16, 32, 64, 64) for <paramref name="numClasses"/> classes.</summary>
+    /// <param name="numClasses">Number of classes K.</param>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="widths">Channels of the four blocks.</param>
+    /// <param name="globalMaxPool">Global max pooling (default) or global average pooling before the head.</param>
+    public SmallCnn(int numClasses, int inChannels = 3, int[]? widths = null, bool globalMaxPool = true)
         : base(nameof(SmallCnn))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
-        widths ??= [16, 32, 64];
-        if (widths.Length != 3 || widths.Any(w => w < 1))
+        widths ??= [16, 32, 64, 64];
+        if (widths.Length != 4 || widths.Any(w => w < 1))
         {
-            throw new ArgumentException("SmallCnn needs three positive widths.", nameof(widths));
+            throw new ArgumentException("SmallCnn needs four positive widths.", nameof(widths));
         }
 
         NumClasses = numClasses;
         Widths = widths;
         _block1 = new ConvBlock("block1", inChannels, widths[0], pool: true);
         _block2 = new ConvBlock("block2", widths[0], widths[1], pool: true);
-        _block3 = new ConvBlock("block3", widths[1], widths[2], pool: false);
+        _block3 = new ConvBlock("block3", widths[1], widths[2], pool: true);
+        _block4 = new ConvBlock("block4", widths[2], widths[3], pool: false);
+        _maxPool = globalMaxPool;
         _features = new ModuleDict<Module<Tensor, Tensor>>();
         _features.Add(("block1", _block1));
         _features.Add(("block2", _block2));
         _features.Add(("block3", _block3));
-        _head = Linear(widths[2], numClasses);
+        _features.Add(("block4", _block4));
+        _head = Linear(widths[3], numClasses);
         RegisterComponents();
     }
 
@@ -67,7 +76,7 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
     public IReadOnlyList<string> LayerNames => Layers;
 
     /// <inheritdoc />
-    public string DefaultCamLayer => "block3";
+    public string DefaultCamLayer => "block4";
 
     /// <summary>The classification head (re-initialised per ensemble member).</summary>
     public Linear Head => _head;
@@ -109,13 +118,15 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
         var x1 = _block1.call(input);
         var x2 = _block2.call(x1);
         var x3 = _block3.call(x2);
-        var pooled = x3.mean([2, 3]);
+        var x4 = _block4.call(x3);
+        var pooled = _maxPool ? x4.amax([2, 3]) : x4.mean([2, 3]);
         var logits = _head.call(pooled);
         var captured = layer switch
         {
             "block1" => x1,
             "block2" => x2,
             "block3" => x3,
+            "block4" => x4,
             "pooled" => pooled,
             _ => null,
         };

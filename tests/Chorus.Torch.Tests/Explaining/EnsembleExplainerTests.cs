@@ -22,8 +22,8 @@ public class EnsembleExplainerTests
     private static (string RunDir, Func<int, IClassifier> Load) TwoMembers(ImageTensorSet data)
     {
         var dir = TestPaths.TempDir();
-        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 2, Epochs: 1, BatchSize: 8), "small-cnn").Train(dir, data, null);
-        return (dir, m => EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8]), dir, m));
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), new TrainingOptions(Members: 2, Epochs: 1, BatchSize: 8), "small-cnn").Train(dir, data, null);
+        return (dir, m => EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8, 8]), dir, m));
     }
 
     [Fact]

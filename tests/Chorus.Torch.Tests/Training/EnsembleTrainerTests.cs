@@ -41,7 +41,7 @@ public class EnsembleTrainerTests
         var dir = TestPaths.TempDir();
         using var train = QuadrantSet(96, 16, 1);
         using var test = QuadrantSet(40, 16, 2);
-        var trainer = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 2, Epochs: 6, BatchSize: 16, LearningRate: 1e-2, HorizontalFlip: false), "small-cnn");
+        var trainer = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), new TrainingOptions(Members: 2, Epochs: 6, BatchSize: 16, LearningRate: 1e-2, HorizontalFlip: false), "small-cnn");
 
         // When
         var results = trainer.Train(dir, train, test);
@@ -50,8 +50,8 @@ public class EnsembleTrainerTests
         Assert.Equal(2, results.Count);
         Assert.All(results, r => Assert.True(r.TestAccuracy > 0.8, $"member {r.Index} test accuracy {r.TestAccuracy}"));
         Assert.True(File.Exists(Path.Combine(dir, "shared-init.safetensors")));
-        using var a = EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8]), dir, 0);
-        using var b = EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8]), dir, 1);
+        using var a = EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8, 8]), dir, 0);
+        using var b = EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8, 8]), dir, 1);
         using var scope = NewDisposeScope();
         var wa = ((SmallCnn)a).Head.weight!;
         var wb = ((SmallCnn)b).Head.weight!;
@@ -66,8 +66,8 @@ public class EnsembleTrainerTests
         var options = new TrainingOptions(Members: 1, Epochs: 1, BatchSize: 8);
         var d1 = TestPaths.TempDir();
         var d2 = TestPaths.TempDir();
-        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), options, "small-cnn").Train(d1, train, null);
-        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), options, "small-cnn").Train(d2, train, null);
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), options, "small-cnn").Train(d1, train, null);
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), options, "small-cnn").Train(d2, train, null);
         Assert.Equal(File.ReadAllBytes(EnsembleTrainer.CheckpointPath(d1, 0)), File.ReadAllBytes(EnsembleTrainer.CheckpointPath(d2, 0)));
     }
 
@@ -77,12 +77,12 @@ public class EnsembleTrainerTests
         var dir = TestPaths.TempDir();
         using var train = QuadrantSet(32, 16, 1);
         var options = new TrainingOptions(Members: 2, Epochs: 1, BatchSize: 8);
-        var first = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), options, "small-cnn").Train(dir, train, null);
+        var first = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), options, "small-cnn").Train(dir, train, null);
         var stamp = File.GetLastWriteTimeUtc(EnsembleTrainer.CheckpointPath(dir, 0));
 
         // An interrupted run: member 1's record is gone, so only member 1 is retrained.
         File.Delete(Path.ChangeExtension(EnsembleTrainer.CheckpointPath(dir, 1), ".json"));
-        var second = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), options, "small-cnn").Train(dir, train, null);
+        var second = new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), options, "small-cnn").Train(dir, train, null);
 
         Assert.False(first[0].Resumed);
         Assert.True(second[0].Resumed);
@@ -95,9 +95,9 @@ public class EnsembleTrainerTests
     {
         var dir = TestPaths.TempDir();
         using var train = QuadrantSet(32, 16, 1);
-        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 1, Epochs: 1), "small-cnn").Train(dir, train, null);
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), new TrainingOptions(Members: 1, Epochs: 1), "small-cnn").Train(dir, train, null);
         var e = Assert.Throws<ChorusException>(() =>
-            new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 1, Epochs: 2), "small-cnn").Train(dir, train, null));
+            new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), new TrainingOptions(Members: 1, Epochs: 2), "small-cnn").Train(dir, train, null));
         Assert.Contains("other settings", e.Message);
     }
 
@@ -106,11 +106,11 @@ public class EnsembleTrainerTests
     {
         var dir = TestPaths.TempDir();
         using var train = QuadrantSet(16, 16, 1);
-        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8]), new TrainingOptions(Members: 1, Epochs: 1), "small-cnn").Train(dir, train, null);
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), new TrainingOptions(Members: 1, Epochs: 1), "small-cnn").Train(dir, train, null);
         var path = EnsembleTrainer.CheckpointPath(dir, 0);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var e = Assert.Throws<InvalidDataException>(() => EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8]), dir, 0));
+        var e = Assert.Throws<InvalidDataException>(() => EnsembleTrainer.LoadMember(() => new SmallCnn(4, widths: [4, 8, 8, 8]), dir, 0));
         Assert.Contains("member-00.safetensors", e.Message);
         Assert.Contains("truncated", e.Message);
     }
@@ -120,12 +120,12 @@ public class EnsembleTrainerTests
     {
         var dir = TestPaths.TempDir();
         var path = Path.Combine(dir, "m.safetensors");
-        using (var small = new SmallCnn(4, widths: [4, 8, 8]))
+        using (var small = new SmallCnn(4, widths: [4, 8, 8, 8]))
         {
             ModuleCheckpoint.Save(small, path);
         }
 
-        using var other = new SmallCnn(5, widths: [4, 8, 8]);
+        using var other = new SmallCnn(5, widths: [4, 8, 8, 8]);
         var e = Assert.Throws<InvalidDataException>(() => ModuleCheckpoint.Load(other, path));
         Assert.Contains("head.weight", e.Message);
     }
@@ -135,14 +135,14 @@ public class EnsembleTrainerTests
     {
         var dir = TestPaths.TempDir();
         var path = Path.Combine(dir, "m.safetensors");
-        using var a = new SmallCnn(3, widths: [4, 8, 8]);
+        using var a = new SmallCnn(3, widths: [4, 8, 8, 8]);
         ModuleCheckpoint.Save(a, path, new Dictionary<string, string> { ["note"] = "x" });
         var (tensors, meta) = SafeTensors.Load(path);
         Assert.Contains("features.block1.conv.weight", tensors.Keys);
         Assert.Contains("features.block3.bn.running_var", tensors.Keys);
         Assert.Contains("head.bias", tensors.Keys);
         Assert.Equal("x", meta["note"]);
-        using var b = new SmallCnn(3, widths: [4, 8, 8]);
+        using var b = new SmallCnn(3, widths: [4, 8, 8, 8]);
         ModuleCheckpoint.Load(b, path);
         using var scope = NewDisposeScope();
         a.eval();
