@@ -85,23 +85,24 @@ public static class ImageIO
             rgba[j + 3] = 255;
         }
 
-        return Encode(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba, image.Width * 4);
+        return Encode(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba, image.Width * 4, SKPngEncoderFilterFlags.AllFilters);
     }
 
     /// <summary>Encodes a gray image as PNG bytes; the same pixels always give the same bytes.</summary>
     public static byte[] EncodePng(GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return Encode(new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque), image.Pixels, image.Width);
+        // Masks are mostly flat runs: row filters gain little and cost time.
+        return Encode(new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque), image.Pixels, image.Width, SKPngEncoderFilterFlags.NoFilters);
     }
 
-    private static byte[] Encode(SKImageInfo info, byte[] pixels, int rowBytes)
+    private static byte[] Encode(SKImageInfo info, byte[] pixels, int rowBytes, SKPngEncoderFilterFlags filters)
     {
         var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
         try
         {
             using var pixmap = new SKPixmap(info, handle.AddrOfPinnedObject(), rowBytes);
-            using var data = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, 6))
+            using var data = pixmap.Encode(new SKPngEncoderOptions(filters, 6))
                 ?? throw new InvalidOperationException($"SkiaSharp could not encode a {info.Width}×{info.Height} {info.ColorType} PNG.");
             return data.ToArray();
         }

@@ -84,7 +84,7 @@ internal static class BirdRenderer
     private const float HeadX = 0.24f;
     private const float HeadY = -0.1f;
     private const float HeadR = 0.105f;
-    private const float BeakX0 = 0.31f;
+    private const float BeakX0 = 0.32f;
     private const int NoiseAmplitude = 5;
 
     /// <summary>Keypoints without a mask: CUB part id, local point, the region it must lie on to be visible.</summary>
@@ -306,19 +306,20 @@ internal static class BirdRenderer
         return labels;
     }
 
-    /// <summary>The beak outline in the bird frame: base inside the head at x = 0.31, pointing to +x.</summary>
+    /// <summary>The beak outline in the bird frame: base inside the head at x = 0.32, pointing to +x.</summary>
     private static SKPath BeakPath(BeakType beak)
     {
         (float X, float Y)[] pts = beak.Shape switch
         {
-            BeakShape.Conical => [(0, -0.045f), (0.13f, 0), (0, 0.045f)],
-            BeakShape.Thin => [(0, -0.022f), (0.20f, 0), (0, 0.022f)],
+            BeakShape.Conical => [(0, -0.055f), (0.15f, 0), (0, 0.055f)],
+            BeakShape.Thin => [(0, -0.03f), (0.20f, 0), (0, 0.03f)],
             BeakShape.Hooked => [(0, -0.045f), (0.10f, -0.04f), (0.15f, -0.015f), (0.155f, 0.035f), (0.125f, 0.01f), (0.08f, 0.02f), (0, 0.035f)],
             BeakShape.Decurved => [(0, -0.03f), (0.08f, -0.02f), (0.15f, 0.01f), (0.2f, 0.065f), (0.185f, 0.075f), (0.13f, 0.035f), (0.07f, 0.018f), (0, 0.03f)],
             _ => [(0, -0.032f), (0.15f, -0.032f), (0.17f, -0.015f), (0.17f, 0.015f), (0.15f, 0.032f), (0, 0.032f)],
         };
-        var stretch = beak.Long ? 1.4f : 1f;
-        return Polygon(pts.Select(p => (BeakX0 + (p.X * stretch), HeadY + p.Y)).ToArray());
+        // The outlines above are scaled up so that even the short beaks span several pixels at 64 px.
+        var stretch = beak.Long ? 1.25f * 1.4f : 1.25f;
+        return Polygon(pts.Select(p => (BeakX0 + (p.X * stretch), HeadY + (p.Y * 1.2f))).ToArray());
     }
 
     private static SKPath Polygon(params (float X, float Y)[] points)

@@ -139,23 +139,66 @@ public static class SynthBirds
                 records.SelectMany(r => r.Parts.Select((p, i) => (r.Id, Part: i + 1, Loc: p))),
                 t => t.Loc.Visible ? $"{t.Id} {t.Part} {F(t.Loc.X)} {F(t.Loc.Y)} 1" : $"{t.Id} {t.Part} 0.0 0.0 0"));
 
-        var manifest = new
+        AtomicFile.WriteAllText(Path.Combine(root, "synthbirds.json"), Manifest(options, table));
+    }
+
+    /// <summary>The manifest, written with <see cref="Utf8JsonWriter"/> (no reflection, so it also works trimmed/AOT).</summary>
+    private static string Manifest(SynthBirdsOptions options, IReadOnlyList<SynthBirdSpecies> table)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            generator = "SynthBirds",
-            generatorVersion = GeneratorVersion,
-            options = new { species = options.Species, imageSize = options.ImageSize, count = options.Count, testFraction = options.TestFraction, seed = options.Seed },
-            coordinates = "pixel-edge: pixel (i, j) covers [i, i+1) x [j, j+1); keypoints of masked parts are mask centroids",
-            partMasks = MaskedParts.Select(p => CubParts.Slug(CubParts.Names[p - 1])).ToArray(),
-            species = table.Select(s => new
+            w.WriteStartObject();
+            w.WriteString("generator", "SynthBirds");
+            w.WriteNumber("generatorVersion", GeneratorVersion);
+            w.WriteStartObject("options");
+            w.WriteNumber("species", options.Species);
+            w.WriteNumber("imageSize", options.ImageSize);
+            w.WriteNumber("count", options.Count);
+            w.WriteNumber("testFraction", options.TestFraction);
+            w.WriteNumber("seed", options.Seed);
+            w.WriteEndObject();
+            w.WriteString("coordinates", "pixel-edge: pixel (i, j) covers [i, i+1) x [j, j+1); keypoints of masked parts are mask centroids");
+            w.WriteStartArray("partMasks");
+            foreach (var p in MaskedParts)
             {
-                id = s.Index + 1,
-                name = s.Name,
-                beak = new { shape = s.Beak.Shape.ToString(), @long = s.Beak.Long, colour = s.Beak.Colour.Name, rgb = new int[] { s.Beak.Colour.R, s.Beak.Colour.G, s.Beak.Colour.B } },
-                wing = new { pattern = s.Wing.Pattern.ToString(), colour = s.Wing.Colour.Name, rgb = new int[] { s.Wing.Colour.R, s.Wing.Colour.G, s.Wing.Colour.B } },
-            }).ToArray(),
-        };
-        var json = JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-        AtomicFile.WriteAllText(Path.Combine(root, "synthbirds.json"), json.Replace("\r\n", "\n", StringComparison.Ordinal));
+                w.WriteStringValue(CubParts.Slug(CubParts.Names[p - 1]));
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("species");
+            foreach (var s in table)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", s.Index + 1);
+                w.WriteString("name", s.Name);
+                w.WriteStartObject("beak");
+                w.WriteString("shape", s.Beak.Shape.ToString());
+                w.WriteBoolean("long", s.Beak.Long);
+                WriteColour(w, s.Beak.Colour);
+                w.WriteEndObject();
+                w.WriteStartObject("wing");
+                w.WriteString("pattern", s.Wing.Pattern.ToString());
+                WriteColour(w, s.Wing.Colour);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteColour(Utf8JsonWriter w, NamedColour c)
+    {
+        w.WriteString("colour", c.Name);
+        w.WriteStartArray("rgb");
+        w.WriteNumberValue(c.R);
+        w.WriteNumberValue(c.G);
+        w.WriteNumberValue(c.B);
+        w.WriteEndArray();
     }
 
     private sealed record ImageRecord(int Id, string RelativePath, int ClassId, bool IsTrain, BoundingBox Box, PartLocation[] Parts);
