@@ -48,6 +48,7 @@ public class DemoCommandTests
         var (code2, output2) = await CliRunner.RunAsync("demo", "--quick", "--out", outDir);
         Assert.True(code2 == 0, output2);
         Assert.Contains("already trained", output2);
+        Assert.Contains("already on disk", output2);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "run", "maps", "saliency", "member-00.npy")));
         Assert.Equal(rows, File.ReadAllLines(Path.Combine(outDir, "results.csv")));
     }

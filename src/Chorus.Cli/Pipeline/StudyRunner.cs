@@ -229,6 +229,12 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             });
             return trainer.Train(runDir, train, test, progress, cancellationToken);
         });
+        var resumed = results.Count(r => r.Resumed);
+        if (resumed > 0)
+        {
+            console.MarkupLine($"[grey]{resumed} of {results.Count} members already trained in {Markup.Escape(runDir)}; kept.[/]");
+        }
+
         var accs = results.Select(r => r.TestAccuracy).ToList();
         console.MarkupLine($"Ensemble of {results.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {test.Count} test images; chance is {1.0 / classes:P1}.");
         return results;
@@ -265,12 +271,27 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
         var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: 16, seed: settings.Seed);
-        return ProgressRunner.Run(console, ctx =>
+        var (maps, resumed) = ProgressRunner.Run(console, ctx =>
         {
             var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", maxValue: (double)members * images.Count);
-            var progress = ProgressRunner.Report<ExplainProgress>(p => task.Value = ((double)p.Member * p.Images) + p.ImagesDone);
-            return explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken);
+            var resumed = new HashSet<int>();
+            var progress = ProgressRunner.Report<ExplainProgress>(p =>
+            {
+                task.Value = ((double)p.Member * p.Images) + p.ImagesDone;
+                if (p.Resumed)
+                {
+                    resumed.Add(p.Member);
+                }
+            });
+            var computed = explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken);
+            return (computed, resumed.Count);
         });
+        if (resumed > 0)
+        {
+            console.MarkupLine($"[grey]Maps of {resumed} of {members} members were already on disk; kept.[/]");
+        }
+
+        return maps;
     }
 
     private StudyOutcome Evaluate(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps, IReadOnlyList<MemberResult> members)

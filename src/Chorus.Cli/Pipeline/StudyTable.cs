@@ -16,23 +16,24 @@ public static class StudyTable
     /// <summary>Writes the table and a legend to <paramref name="console"/>.</summary>
     public static void Write(IAnsiConsole console, StudyOutcome outcome)
     {
-        var table = new Table().Border(TableBorder.Simple).Title("[bold]Ens-Avg vs Exp-Avg[/] (mean±std across images)");
-        table.AddColumn(new TableColumn("part").NoWrap());
-        table.AddColumn(new TableColumn("method").NoWrap());
+        // Sized to fit an 80-column terminal: part (5) + method (20) + 4 × 11 + padding.
+        var table = new Table().Border(TableBorder.None).Title("[bold]Ens-Avg vs Exp-Avg[/] (mean±std across images)");
+        table.AddColumn(new TableColumn("part").NoWrap().Padding(0, 0, 2, 0));
+        table.AddColumn(new TableColumn("method").NoWrap().Padding(0, 0, 2, 0));
         foreach (var metric in outcome.Metrics)
         {
             var title = Titles.GetValueOrDefault(metric, metric);
-            table.AddColumn(new TableColumn($"{title} Ens").RightAligned().NoWrap());
-            table.AddColumn(new TableColumn($"{title} Exp").RightAligned().NoWrap());
+            table.AddColumn(new TableColumn($"{title} Ens").RightAligned().NoWrap().Padding(0, 0, 2, 0));
+            table.AddColumn(new TableColumn($"{title} Exp").RightAligned().NoWrap().Padding(0, 0, 2, 0));
         }
 
-        table.AddColumn(new TableColumn("n").RightAligned().NoWrap());
+        table.Columns[^1].Padding(0, 0, 0, 0);
+
         string? lastPart = null;
         foreach (var cell in outcome.Cells.OrderBy(c => c.Part, StringComparer.Ordinal).ThenBy(c => IndexOf(outcome, c)))
         {
             var row = new List<string> { cell.Part == lastPart ? "" : cell.Part, cell.Method };
             lastPart = cell.Part;
-            var used = 0;
             foreach (var metric in outcome.Metrics)
             {
                 var m = cell.Result[metric];
@@ -41,18 +42,16 @@ public static class StudyTable
                 var ensBetter = m.HigherIsBetter ? ens.Mean > exp.Mean : ens.Mean < exp.Mean;
                 row.Add(Format(ens.Mean, ens.Std, ensBetter));
                 row.Add(Format(exp.Mean, exp.Std, !ensBetter));
-                used = ens.ImagesUsed;
             }
 
-            row.Add(cell.Result.ImagesNotVisible > 0 ? $"{used}*" : used.ToString(CultureInfo.InvariantCulture));
             table.AddRow(row.ToArray());
         }
 
         console.Write(table);
-        var hidden = outcome.Cells.Where(c => c.Result.ImagesNotVisible > 0).Select(c => c.Part).Distinct().ToList();
-        if (hidden.Count > 0)
+        foreach (var part in outcome.Cells.GroupBy(c => c.Part, StringComparer.Ordinal))
         {
-            console.MarkupLine($"[grey]n: images scored; * images where the part is not visible are left out ({string.Join(", ", hidden.Select(p => $"{p}: {outcome.Cells.First(c => c.Part == p).Result.ImagesNotVisible}"))}).[/]");
+            var first = part.First().Result;
+            console.MarkupLine($"[grey]{Markup.Escape(part.Key)}: {first.ImageIds.Count} images scored{(first.ImagesNotVisible > 0 ? $", {first.ImagesNotVisible} left out (part not visible)" : "")}.[/]");
         }
 
         console.MarkupLine("[grey]CoM: distance between the map's centre of mass (relevance clipped at 0) and the part's, divided by the image diagonal. " +
