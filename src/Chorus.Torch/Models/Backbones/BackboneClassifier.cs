@@ -68,10 +68,11 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
         var frozenStages = trainStages is { } t ? Math.Max(0, backbone.Stages.Count - t) : 0;
         _frozen = new HashSet<string>(backbone.Stages.Take(frozenStages).SelectMany(s => s), StringComparer.Ordinal);
-        var all = trainStages == 0;
-        foreach (var (name, p) in _backbone.named_parameters())
+        // Parameters in no stage (e.g. a TorchVision ResNet's unused fc) keep the backbone's own setting.
+        var staged = new HashSet<string>(backbone.Stages.SelectMany(s => s), StringComparer.Ordinal);
+        foreach (var (name, p) in _backbone.named_parameters().Where(p => staged.Contains(p.name)))
         {
-            p.requires_grad = !all && !_frozen.Contains(name);
+            p.requires_grad = trainStages != 0 && !_frozen.Contains(name);
         }
     }
 
