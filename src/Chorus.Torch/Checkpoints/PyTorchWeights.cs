@@ -62,6 +62,7 @@ public static class PyTorchWeights
             }
 
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
             foreach (var (name, t) in target.Where(p => !Skipped(p.Key)))
             {
                 t.copy_(state[name].to(t.dtype));

@@ -34,9 +34,11 @@ public sealed record BackboneSpec(
     public static IReadOnlyList<string> Names { get; } = [SmallCnn, ResNet18ImageNet, "onnx:FILE", .. TorchVisionBackbone.Architectures];
 
     /// <summary>True for the TorchVision architectures.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsTorchVision => TorchVisionBackbone.Architectures.Contains(Name);
 
     /// <summary>The ONNX file of an <c>onnx:FILE</c> backbone, else <c>null</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? OnnxFile => Name.StartsWith(OnnxPrefix, StringComparison.Ordinal) ? Name[OnnxPrefix.Length..] : null;
 
     /// <summary>Throws <see cref="ArgumentException"/> when the name or an option does not fit.</summary>
