@@ -3,6 +3,7 @@ using Chorus.Cli.Pipeline;
 using Chorus.Data.Synthetic;
 using Chorus.Metrics;
 using Chorus.Torch.Attribution;
+using Chorus.Torch.Models;
 using Chorus.Torch.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -35,6 +36,26 @@ public class StudyCommandSettings : CommandSettings
     [CommandOption("--pretrain-epochs <N>")]
     [Description("Epochs of the shared backbone before the members start (0: members start from one seeded random init). Default 10 (6 with --quick).")]
     public int? PretrainEpochs { get; init; }
+
+    [CommandOption("--backbone <NAME>")]
+    [Description("Classifier: small-cnn (default), resnet18-imagenet (pretrained ONNX), onnx:FILE, resnet18|resnet34|resnet50 (TorchVision, random init). Members share the backbone weights; each gets its own random head. See 'chorus models'.")]
+    public string? Backbone { get; init; }
+
+    [CommandOption("--features-tensor <NAME>")]
+    [Description("ONNX backbones: cut the graph at this tensor (the features the head reads).")]
+    public string? FeaturesTensor { get; init; }
+
+    [CommandOption("--train-stages <N|all>")]
+    [Description("Backbone stages trained, counted from the output (0: head only; 1: last stage, e.g. ResNet layer4). Default all.")]
+    public string? TrainStages { get; init; }
+
+    [CommandOption("--backbone-lr <LR>")]
+    [Description("Learning rate of the backbone (the head keeps the main rate). Default: the main rate.")]
+    public double? BackboneLr { get; init; }
+
+    [CommandOption("--weights <FILE>")]
+    [Description("TorchVision backbones: a PyTorch state_dict (.safetensors or .pt/.pth, read without executing code) for the backbone.")]
+    public string? Weights { get; init; }
 
     [CommandOption("--species <N>")]
     [Description("SynthBirds species. Default 8 (4 with --quick).")]
@@ -87,7 +108,7 @@ public class StudyCommandSettings : CommandSettings
         var q = Quick;
         var size = Size ?? (q ? 48 : 64);
         var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, Count ?? (q ? 400 : 2000), 0.3, Seed);
-        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (q ? 6 : 10));
+        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr);
         var attribution = new AttributionSettings
         {
             IntegratedGradients = new IntegratedGradientsOptions { Steps = IgSteps ?? (q ? 16 : 50) },
@@ -101,6 +122,7 @@ public class StudyCommandSettings : CommandSettings
             Synth = synth,
             ImageSize = size,
             Training = training,
+            Backbone = new BackboneSpec(Backbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages), Weights),
             Attribution = attribution,
             ExplainCount = Explain ?? (q ? 16 : 100),
             Methods = Methods is null ? Torch.Explaining.EnsembleExplainer.StudyMethods : Split(Methods),
@@ -123,6 +145,7 @@ public class StudyCommandSettings : CommandSettings
             }
 
             s.Training.Validate();
+            s.Backbone.Validate();
             foreach (var m in s.Methods.Where(m => !AttributionMethodFactory.Names.Contains(m)))
             {
                 return ValidationResult.Error($"--methods: unknown method '{m}'. Known: {string.Join(", ", AttributionMethodFactory.Names)}.");
@@ -150,6 +173,10 @@ public class StudyCommandSettings : CommandSettings
             return ValidationResult.Error(e.Message.ReplaceLineEndings(" "));
         }
     }
+
+    private static int? ParseStages(string? value) => value is null or "all" ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new ArgumentException($"--train-stages: expected a number or 'all', got '{value}'.");
 
     private static string[] Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -87,7 +87,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
         var runDir = Path.Combine(settings.Out, "run");
         var classes = dataset.Classes.Count;
-        IClassifier Factory() => new SmallCnn(classes, widths: settings.Widths);
+        IClassifier Factory() => settings.Backbone.Create(classes, settings.Widths);
         var testSet = ImageTensorSet.FromArrays(test.Pixels, test.Labels, 3, test.Size, test.Size);
         try
         {
@@ -207,7 +207,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, int classes, CancellationToken cancellationToken)
     {
         var options = settings.Training;
-        var trainer = new EnsembleTrainer(factory, options, $"small-cnn[{string.Join(",", settings.Widths)}]");
+        var trainer = new EnsembleTrainer(factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe());
         var results = ProgressRunner.Run(console, ctx =>
         {
             var tasks = new Dictionary<int, ProgressTask>();

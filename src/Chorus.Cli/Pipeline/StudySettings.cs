@@ -22,6 +22,9 @@ public sealed record StudySettings
     /// <summary>Ensemble training.</summary>
     public TrainingOptions Training { get; init; } = new();
 
+    /// <summary>The classifier (backbone, cut, trained stages, weights); small-cnn by default.</summary>
+    public Chorus.Torch.Models.BackboneSpec Backbone { get; init; } = new();
+
     /// <summary>Widths of the SmallCnn blocks.</summary>
     public int[] Widths { get; init; } = [16, 32, 64, 64];
 

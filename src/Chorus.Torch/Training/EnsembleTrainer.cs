@@ -217,8 +217,7 @@ public sealed class EnsembleTrainer
     {
         using var generator = new Generator((ulong)seed + 7919UL);
         torch.manual_seed(seed);
-        var parameters = model.Module.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var optimizer = CreateOptimizer(model, out var baseRates);
         var n = train.Count;
         var batches = StepsPerEpoch(train);
         var totalSteps = batches * epochs;
@@ -247,9 +246,10 @@ public sealed class EnsembleTrainer
                 }
 
                 var lr = _options.LearningRate * (0.05 + (0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))));
+                var g = 0;
                 foreach (var group in optimizer.ParamGroups)
                 {
-                    group.LearningRate = lr;
+                    group.LearningRate = lr * baseRates[g++] / _options.LearningRate;
                 }
 
                 optimizer.zero_grad();
@@ -268,6 +268,32 @@ public sealed class EnsembleTrainer
         }
 
         return (epochLoss, epochAcc);
+    }
+
+    /// <summary>
+    /// AdamW over the trainable parameters (frozen ones, <c>requires_grad = false</c>, are left out): one group at
+    /// <see cref="TrainingOptions.LearningRate"/>, or, with <see cref="TrainingOptions.BackboneLearningRate"/> and a model
+    /// with a separate head, the head at the learning rate and the backbone at its own rate.
+    /// </summary>
+    private optim.Optimizer CreateOptimizer(IClassifier model, out double[] baseRates)
+    {
+        var trainable = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        if (_options.BackboneLearningRate is not { } backboneRate || model is not IHasHead withHead)
+        {
+            baseRates = [_options.LearningRate];
+            return optim.AdamW(trainable, _options.LearningRate, weight_decay: _options.WeightDecay);
+        }
+
+        var head = withHead.HeadParameters().Where(p => p.requires_grad).ToList();
+        var backbone = trainable.Where(p => !head.Any(h => ReferenceEquals(h, p) || h.Handle == p.Handle)).ToList();
+        var groups = new List<TorchSharp.Modules.AdamW.ParamGroup> { new(head, lr: _options.LearningRate, weight_decay: _options.WeightDecay) };
+        baseRates = backbone.Count > 0 ? [_options.LearningRate, backboneRate] : [_options.LearningRate];
+        if (backbone.Count > 0)
+        {
+            groups.Add(new(backbone, lr: backboneRate, weight_decay: _options.WeightDecay));
+        }
+
+        return optim.AdamW(groups, _options.LearningRate, weight_decay: _options.WeightDecay);
     }
 
     private sealed record MemberRecord(string Fingerprint, MemberResult Result);

@@ -16,6 +16,10 @@ namespace Chorus.Torch.Training;
 /// <see cref="Seed"/>), the way a pretrained backbone would be; each member then starts from it with a fresh head
 /// and trains <see cref="Epochs"/> epochs. 0: the shared start is the seeded random initialisation.
 /// </param>
+/// <param name="BackboneLearningRate">
+/// Learning rate of the backbone's trainable parameters for classifiers with a separate head (<see cref="Models.IHasHead"/>);
+/// the head uses <see cref="LearningRate"/>. <c>null</c> (default): one rate for all parameters.
+/// </param>
 public sealed record TrainingOptions(
     int Members = 11,
     int Epochs = 4,
@@ -24,7 +28,8 @@ public sealed record TrainingOptions(
     double WeightDecay = 1e-4,
     long Seed = 0,
     bool HorizontalFlip = true,
-    int PretrainEpochs = 0)
+    int PretrainEpochs = 0,
+    double? BackboneLearningRate = null)
 {
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values outside their ranges.</summary>
     public void Validate()
@@ -36,6 +41,11 @@ public sealed record TrainingOptions(
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
+        }
+
+        if (BackboneLearningRate is { } b && (!(b >= 0) || double.IsInfinity(b)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackboneLearningRate), BackboneLearningRate, "The backbone learning rate must be zero or a positive number.");
         }
 
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
