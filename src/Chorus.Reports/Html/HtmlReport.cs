@@ -225,7 +225,7 @@ public static class HtmlReport
             foreach (var (stage, value) in options)
             {
                 sb.Append("<details open><summary>").Append(Escape(stage)).Append("</summary><pre>")
-                  .Append(Escape(value?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? "null")).Append("</pre></details>");
+                  .Append(Escape(value?.ToJsonString(ReadableJson) ?? "null")).Append("</pre></details>");
             }
         }
 
@@ -238,11 +238,18 @@ public static class HtmlReport
         {
             null => "",
             JsonValue v when v.TryGetValue<string>(out var s) => s,
-            JsonArray a => string.Join(", ", a.Select(x => x?.ToJsonString() ?? "null")),
-            _ => value.ToJsonString(),
+            JsonArray a => string.Join(", ", a.Select(x => x?.ToJsonString(ReadableJson) ?? "null")),
+            _ => value.ToJsonString(ReadableJson),
         };
         sb.Append("<tr><th>").Append(Escape(key)).Append("</th><td>").Append(Escape(text)).Append("</td></tr>");
     }
+
+    /// <summary>JSON as people read it ('&lt;' not '\u003C'); the result is HTML-escaped before it is written.</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private const string Css = """
         body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1360px}
