@@ -170,8 +170,9 @@ public static class HtmlReport
 
     private static void GallerySection(StringBuilder sb, ReportModel model)
     {
-        sb.Append("<section id=\"galleries\"><h2>Galleries</h2>\n<p>Panels a, b, … are the members' maps, e is the ensemble's map; ")
-          .Append("the ROI is outlined, the red arrowhead marks the ensemble's centre of mass and black arrows start at the members' centres.</p>\n");
+        sb.Append("<section id=\"galleries\"><h2>Galleries</h2>\n<p>Each row: the image with the ROI outlined, then each member's map (ring: its centre of mass), ")
+          .Append("then the ensemble's map with the ROI outlined, a red arrowhead at its centre of mass and black arrows from the members' centres. ")
+          .Append("Maps: relevance clipped at 0, each scaled by its own maximum (inferno).</p>\n");
         if (model.Gallery.Count == 0)
         {
             sb.Append("<p>No figures.</p>");
@@ -252,7 +253,7 @@ public static class HtmlReport
     };
 
     private const string Css = """
-        body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1360px}
+        body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1420px}
         h1{font-size:22px}h2{border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
         .lead{color:#444}nav{margin:8px 0 16px}
         table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}

@@ -70,7 +70,7 @@ public static class SvgPlots
     public static string Boxes(string title, string yLabel, IReadOnlyList<BoxGroup> groups, int width = 520, int height = 300)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        width = Math.Max(width, Left + Right + (110 * groups.Count));
+        width = Math.Max(width, Left + Right + (96 * groups.Count));
         var all = groups.SelectMany(g => g.Ens.Concat(g.Exp)).Where(double.IsFinite).ToList();
         var (y0, y1, yTicks) = NiceRange(all.DefaultIfEmpty(0).Min(), all.DefaultIfEmpty(1).Max());
         var pw = width - Left - Right;
