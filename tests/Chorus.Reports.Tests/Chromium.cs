@@ -2,11 +2,12 @@ using System.Diagnostics;
 
 namespace Chorus.Reports.Tests;
 
-/// <summary>Headless Chromium, when installed (<c>CHROMIUM</c>, /usr/bin/chromium or /usr/bin/chromium-browser).</summary>
+/// <summary>Headless Chromium, when installed: env <c>CHROMIUM</c> when set (and only it), else /usr/bin/chromium or /usr/bin/chromium-browser.</summary>
 internal static class Chromium
 {
-    public static string? Path { get; } = new[] { Environment.GetEnvironmentVariable("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
-        .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
+    public static string? Path { get; } =
+        (Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } chosen ? [chosen] : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" })
+        .FirstOrDefault(File.Exists);
 
     /// <summary>True under CI (env CI=true), where a missing browser is a failure, not a skip.</summary>
     public static bool UnderCi { get; } = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
