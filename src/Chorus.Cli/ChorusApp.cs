@@ -49,6 +49,12 @@ public static class ChorusApp
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")
                 .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
+            config.AddCommand<EvaluateCommand>("evaluate")
+                .WithDescription("Recompute results.csv, per_image.csv, curves.csv and summary.json from a finished run folder's maps.")
+                .WithExample("evaluate", "--run", "chorus-demo", "--metrics", "com_distance,pearson,iou");
+            config.AddCommand<ReportCommand>("report")
+                .WithDescription("Write one self-contained report.html (tables, curves, distributions, galleries, settings) for a run folder.")
+                .WithExample("report", "--run", "chorus-demo");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the built-in backbones and what each needs.");
         });

@@ -36,7 +36,8 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     {
         using var trained = Prepare(command, cancellationToken);
         var (manifest, test, testSet, members, factory, runDir, total) = (trained.Manifest, trained.Test, trained.TestSet, trained.Members, trained.Factory, trained.RunDir, trained.Clock);
-        var chosen = ChooseImages(test.Count);
+        var chosen = ChooseImages(test.Count, settings.ExplainCount, settings.Seed);
+        RunFolder.WriteExplained(runDir, test, chosen);
         using var explainSet = Subset(test, chosen);
         var maps = manifest.Time("explain", () => Explain(runDir, factory, members.Count, explainSet, cancellationToken));
         var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members));
@@ -48,6 +49,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.Results["images_explained"] = chosen.Length;
         manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
         manifest.Save(settings.Out);
+        WriteCurvesAndReport(test, chosen, maps);
         return outcome;
     }
 
@@ -240,18 +242,27 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return results;
     }
 
-    private int[] ChooseImages(int count)
+    /// <summary>The test images explained: all, or <paramref name="explainCount"/> drawn with <paramref name="seed"/>, sorted.</summary>
+    internal static int[] ChooseImages(int count, int explainCount, long seed)
     {
         var order = Enumerable.Range(0, count).ToArray();
-        if (settings.ExplainCount <= 0 || settings.ExplainCount >= count)
+        if (explainCount <= 0 || explainCount >= count)
         {
             return order;
         }
 
-        new Random(unchecked((int)settings.Seed)).Shuffle(order);
-        var chosen = order.Take(settings.ExplainCount).ToArray();
+        new Random(unchecked((int)seed)).Shuffle(order);
+        var chosen = order.Take(explainCount).ToArray();
         Array.Sort(chosen);
         return chosen;
+    }
+
+    private void WriteCurvesAndReport(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
+    {
+        var run = RunFolder.FromMemory(settings.Out, test, chosen, settings.Methods, maps);
+        RunOutputs.Curves(run, settings.Metrics);
+        var report = RunOutputs.Report(run, settings.Figures);
+        console.MarkupLine($"Wrote curves.csv and [blue]{Markup.Escape(Path.GetFullPath(report))}[/].");
     }
 
     private static ImageTensorSet Subset(LoadedSplit split, int[] chosen)

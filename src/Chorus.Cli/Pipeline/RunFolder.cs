@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chorus.Data.Cub;
+using Chorus.Data.Loading;
+using Chorus.Explanations;
+using Chorus.IO;
+
+namespace Chorus.Cli.Pipeline;
+
+/// <summary>
+/// A finished run folder loaded back from disk: manifest, the explained test images (with their ROIs rebuilt at the
+/// run's size) and every member's maps. <c>maps[method][member][image]</c> follows <see cref="Chosen"/>.
+/// </summary>
+/// <param name="Folder">The run folder.</param>
+/// <param name="Manifest">manifest.json.</param>
+/// <param name="Test">The test split at the run's size, with the study's parts.</param>
+/// <param name="Chosen">Indices into <paramref name="Test"/> of the explained images, in map order.</param>
+/// <param name="Methods">Methods, in table order.</param>
+/// <param name="Maps">maps[method][member][image].</param>
+/// <param name="ClassNames">Class names by class index.</param>
+/// <param name="Seed">The study seed (image choice, bootstrap, curve orders).</param>
+public sealed record RunData(
+    string Folder,
+    JsonNode Manifest,
+    LoadedSplit Test,
+    int[] Chosen,
+    IReadOnlyList<string> Methods,
+    IReadOnlyDictionary<string, SaliencyMap[][]> Maps,
+    IReadOnlyList<string> ClassNames,
+    long Seed)
+{
+    /// <summary>Number of ensemble members.</summary>
+    public int Members => Maps.Values.First().Length;
+
+    /// <summary>Ids (as text) of the explained images, in map order.</summary>
+    public IReadOnlyList<string> ImageIds => [.. Chosen.Select(i => Test.ImageIds[i].ToString(CultureInfo.InvariantCulture))];
+}
+
+/// <summary>Reads run folders written by <see cref="StudyRunner"/> and records which test images were explained.</summary>
+public static class RunFolder
+{
+    /// <summary>Name of the record of explained images, under <c>run/</c>.</summary>
+    public const string ExplainedFile = "explained.json";
+
+    /// <summary>Writes <c>run/explained.json</c>: the test image ids explained, in map order.</summary>
+    public static void WriteExplained(string runDir, LoadedSplit test, int[] chosen)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(chosen);
+        var o = new JsonObject
+        {
+            ["split"] = "test",
+            ["size"] = test.Size,
+            ["image_ids"] = new JsonArray([.. chosen.Select(i => (JsonNode)test.ImageIds[i])]),
+        };
+        Directory.CreateDirectory(runDir);
+        AtomicFile.WriteAllText(Path.Combine(runDir, ExplainedFile), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>Loads a finished run from <paramref name="folder"/>.</summary>
+    /// <param name="folder">The run folder (the <c>--out</c> of <c>demo</c>).</param>
+    /// <param name="dataOverride">Dataset folder to use instead of the one the manifest names.</param>
+    /// <param name="note">Receives notes (e.g. the explained images were reconstructed).</param>
+    /// <exception cref="ChorusException">Not a run folder, or an incomplete one; the message names the missing file.</exception>
+    public static RunData Load(string folder, string? dataOverride = null, Action<string>? note = null)
+    {
+        var study = ReadStudy(folder, out var manifest);
+        var methods = Strings(study, "Methods", folder);
+        var members = study["Training"]?["Members"]?.GetValue<int>() ?? throw Incomplete(folder, "manifest.json has no options.study.Training.Members");
+        var size = study["ImageSize"]?.GetValue<int>() ?? throw Incomplete(folder, "manifest.json has no options.study.ImageSize");
+        var seed = study["Seed"]?.GetValue<long>() ?? 0;
+        var runDir = Path.Combine(folder, "run");
+        foreach (var method in methods)
+        {
+            for (var m = 0; m < members; m++)
+            {
+                var path = MapsPath(runDir, method, m);
+                if (!File.Exists(path))
+                {
+                    throw new ChorusException($"{folder} is an incomplete run: {Path.GetRelativePath(folder, path)} is missing (was the run interrupted? run the same demo command again to finish it).");
+                }
+            }
+        }
+
+        var dataDir = DataDir(folder, study, dataOverride);
+        var dataset = CubDataset.Load(dataDir);
+        var skipBad = study["SkipBadImages"]?.GetValue<bool>() ?? false;
+        var test = dataset.LoadSplit(CubSplit.Test, size, new SplitLoadOptions(StudyRunner.Parts, skipBad));
+        var chosen = Explained(folder, runDir, test, study, seed, note);
+        var maps = new Dictionary<string, SaliencyMap[][]>(StringComparer.Ordinal);
+        foreach (var method in methods)
+        {
+            maps[method] = [.. Enumerable.Range(0, members).Select(m => LoadMaps(MapsPath(runDir, method, m), chosen.Length, size))];
+        }
+
+        return new RunData(folder, manifest, test, chosen, methods, maps, [.. dataset.Classes.Select(c => c.Name)], seed);
+    }
+
+    /// <summary>A run's data from what <see cref="StudyRunner"/> holds in memory (no maps or images re-read).</summary>
+    public static RunData FromMemory(string folder, LoadedSplit test, int[] chosen, IReadOnlyList<string> methods, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
+    {
+        var study = ReadStudy(folder, out var manifest);
+        var dataset = CubDataset.Load(DataDir(folder, study, null));
+        return new RunData(folder, manifest, test, chosen, methods, maps, [.. dataset.Classes.Select(c => c.Name)], study["Seed"]?.GetValue<long>() ?? 0);
+    }
+
+    /// <summary>Throws a <see cref="ChorusException"/> naming the first of <paramref name="files"/> missing from <paramref name="folder"/>.</summary>
+    public static void Require(string folder, params string[] files)
+    {
+        foreach (var f in files)
+        {
+            if (!File.Exists(Path.Combine(folder, f)))
+            {
+                throw new ChorusException($"{folder} is an incomplete run: {f} is missing.");
+            }
+        }
+    }
+
+    private static JsonObject ReadStudy(string folder, out JsonNode manifest)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new ChorusException($"Run folder '{folder}' does not exist.");
+        }
+
+        var path = Path.Combine(folder, "manifest.json");
+        if (!File.Exists(path))
+        {
+            throw new ChorusException($"{folder} is not a run folder: manifest.json is missing (give the --out folder of `chorus demo`).");
+        }
+
+        try
+        {
+            manifest = JsonNode.Parse(File.ReadAllText(path)) ?? throw new ChorusException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new ChorusException($"{path} is not valid JSON: {e.Message}");
+        }
+
+        return manifest["options"]?["study"] as JsonObject
+            ?? throw new ChorusException($"{path} has no options.study; it was not written by a study run.");
+    }
+
+    private static string DataDir(string folder, JsonObject study, string? dataOverride)
+    {
+        if (dataOverride is not null)
+        {
+            return Directory.Exists(dataOverride) ? dataOverride : throw new ChorusException($"Data folder '{dataOverride}' does not exist.");
+        }
+
+        var data = study["Data"]?.GetValue<string>();
+        var candidates = data is null
+            ? [Path.Combine(folder, "data")]
+            : new[] { data, Path.Combine(folder, data) };
+        return candidates.FirstOrDefault(Directory.Exists)
+            ?? throw new ChorusException($"The run's dataset was not found (looked in {string.Join(", ", candidates)}); pass --data.");
+    }
+
+    private static int[] Explained(string folder, string runDir, LoadedSplit test, JsonObject study, long seed, Action<string>? note)
+    {
+        var byId = new Dictionary<int, int>();
+        for (var i = 0; i < test.Count; i++)
+        {
+            byId[test.ImageIds[i]] = i;
+        }
+
+        var path = Path.Combine(runDir, ExplainedFile);
+        if (File.Exists(path))
+        {
+            var ids = JsonNode.Parse(File.ReadAllText(path))?["image_ids"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray()
+                ?? throw new ChorusException($"{path} has no image_ids.");
+            return [.. ids.Select(id => byId.TryGetValue(id, out var i) ? i : throw new ChorusException($"{path}: test image {id} is not in the dataset's test split (was the dataset changed?)."))];
+        }
+
+        // Runs written before explained.json: the choice is a pure function of the test count, --explain and the seed.
+        note?.Invoke($"{Path.GetRelativePath(folder, path)} is missing; the explained images were reconstructed from the manifest (explain count and seed).");
+        var count = study["ExplainCount"]?.GetValue<int>() ?? 0;
+        return StudyRunner.ChooseImages(test.Count, count, seed);
+    }
+
+    private static SaliencyMap[] LoadMaps(string path, int n, int size)
+    {
+        var arr = NpyArray.Load(path);
+        if (!arr.Shape.SequenceEqual(new long[] { n, size, size }))
+        {
+            throw new ChorusException($"{path} holds maps of shape [{string.Join(",", arr.Shape)}], the run needs [{n},{size},{size}].");
+        }
+
+        var data = arr.Floats;
+        var maps = new SaliencyMap[n];
+        for (var i = 0; i < n; i++)
+        {
+            var v = new float[size * size];
+            Array.Copy(data, (long)i * size * size, v, 0, size * size);
+            maps[i] = new SaliencyMap(size, size, v);
+        }
+
+        return maps;
+    }
+
+    private static string MapsPath(string runDir, string method, int member) =>
+        Path.Combine(runDir, "maps", method, string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.npy"));
+
+    private static string[] Strings(JsonObject study, string key, string folder) =>
+        study[key] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : throw Incomplete(folder, $"manifest.json has no options.study.{key}");
+
+    private static ChorusException Incomplete(string folder, string what) => new($"{folder} is an incomplete run: {what}.");
+}

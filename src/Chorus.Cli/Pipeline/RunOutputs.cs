@@ -1,0 +1,145 @@
+using System.Globalization;
+using Chorus.Ensembles;
+using Chorus.Evaluation;
+using Chorus.Explanations;
+using Chorus.Metrics;
+using Chorus.Reports.Figures;
+using Chorus.Reports.Html;
+using Chorus.Statistics;
+
+namespace Chorus.Cli.Pipeline;
+
+/// <summary>
+/// The files computed from a run's maps: results.csv, per_image.csv, summary.json (as <see cref="StudyFiles"/>),
+/// curves.csv (ensemble-size curves) and report.html with its plots under figures/.
+/// </summary>
+public static class RunOutputs
+{
+    /// <summary>Default number of random member orders of the ensemble-size curve.</summary>
+    public const int DefaultOrders = 10;
+
+    /// <summary>Ens-Avg vs Exp-Avg for every method × part with <paramref name="metricNames"/>; writes results.csv, per_image.csv and summary.json.</summary>
+    public static IReadOnlyList<MetricComparison> Evaluate(RunData run, IReadOnlyList<string> metricNames)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var evaluator = new EnsembleEvaluator([.. metricNames.Select(MetricRegistry.Create)]);
+        var bootstrap = new BootstrapOptions(Seed: unchecked((int)run.Seed));
+        var comparisons = new List<MetricComparison>();
+        var perImage = new List<PerImageRow>();
+        var ids = run.ImageIds;
+        foreach (var method in run.Methods)
+        {
+            var perMember = PerMember(run, method);
+            foreach (var part in StudyRunner.Parts)
+            {
+                var result = evaluator.Evaluate(perMember, Rois(run, part.Name), ids);
+                comparisons.AddRange(ResultTables.CompareAll(part.Name, method, result, bootstrap));
+                perImage.AddRange(ResultTables.ToPerImageRows(part.Name, method, result));
+            }
+        }
+
+        ResultsCsv.Write(Path.Combine(run.Folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
+        PerImageCsv.Write(Path.Combine(run.Folder, "per_image.csv"), perImage);
+        SummaryJson.Write(Path.Combine(run.Folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, run.Members, "mean", bootstrap, comparisons));
+        return comparisons;
+    }
+
+    /// <summary>Ensemble-size curves (k = 1..n, <paramref name="orders"/> seeded member orders) per part × method × metric; writes curves.csv.</summary>
+    public static IReadOnlyList<CurveRow> Curves(RunData run, IReadOnlyList<string> metricNames, int orders = DefaultOrders)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        IReadOnlyList<IExplanationMetric> metrics = [.. metricNames.Select(MetricRegistry.Create)];
+        var rows = new List<CurveRow>();
+        foreach (var method in run.Methods)
+        {
+            var perMember = PerMember(run, method);
+            foreach (var part in StudyRunner.Parts)
+            {
+                var curves = EnsembleSizeCurve.Compute(perMember, Rois(run, part.Name), metrics, orders: orders, seed: unchecked((int)run.Seed));
+                rows.AddRange(ResultTables.ToCurveRows(part.Name, method, curves));
+            }
+        }
+
+        CurvesCsv.Write(Path.Combine(run.Folder, "curves.csv"), rows);
+        return rows;
+    }
+
+    /// <summary>
+    /// Writes report.html (and figures/*.svg) from the run's results.csv and per_image.csv; curves.csv is computed
+    /// first when missing. Returns the page's path.
+    /// </summary>
+    public static string Report(RunData run, int galleryImages = 3, int orders = DefaultOrders)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        RunFolder.Require(run.Folder, "results.csv", "per_image.csv");
+        var results = ResultsCsv.Read(Path.Combine(run.Folder, "results.csv"));
+        var perImage = PerImageCsv.Read(Path.Combine(run.Folder, "per_image.csv"));
+        var curvesPath = Path.Combine(run.Folder, "curves.csv");
+        var curves = File.Exists(curvesPath)
+            ? CurvesCsv.Read(curvesPath)
+            : Curves(run, [.. results.Select(r => r.Metric).Distinct()], orders);
+        var model = new ReportModel
+        {
+            Title = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Folder))),
+            Results = results,
+            PerImage = perImage,
+            Curves = curves,
+            Gallery = Gallery(run, perImage, galleryImages),
+            Manifest = run.Manifest,
+        };
+        return HtmlReport.Write(run.Folder, model);
+    }
+
+    /// <summary>EnsembleFigure per method for the first <paramref name="images"/> explained images, on the first part's ROI.</summary>
+    public static IReadOnlyList<GalleryFigure> Gallery(RunData run, IReadOnlyList<PerImageRow> perImage, int images)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var part = StudyRunner.Parts[0].Name;
+        var ids = run.ImageIds;
+        var figures = new List<GalleryFigure>();
+        foreach (var method in run.Methods)
+        {
+            for (var k = 0; k < Math.Min(images, run.Chosen.Length); k++)
+            {
+                var i = run.Chosen[k];
+                var members = run.Maps[method].Select(m => m[k]).ToList();
+                var ensemble = EnsembleAggregator.Mean.Aggregate(members);
+                var roi = run.Test.Regions[part][i]?.Mask;
+                var png = EnsembleFigure.RenderPng(Rgb(run, i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5));
+                var label = run.Test.Labels[i];
+                var className = label >= 0 && label < run.ClassNames.Count ? run.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
+                var scores = perImage.Where(r => r.ImageId == ids[k] && r.Part == part && r.Method == method).Take(2)
+                    .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Metric}: Ens {r.EnsAvg:G3} / Exp {r.ExpAvg:G3}"));
+                var caption = $"image {ids[k]} · {className} · {method} · ROI {part}{(roi is null ? " (not visible)" : "")}. {string.Join("; ", scores)}";
+                figures.Add(new GalleryFigure(method, caption, png));
+            }
+        }
+
+        return figures;
+    }
+
+    private static List<IReadOnlyList<SaliencyMap>> PerMember(RunData run, string method) =>
+        [.. run.Maps[method].Select(m => (IReadOnlyList<SaliencyMap>)m)];
+
+    private static List<SaliencyMap?> Rois(RunData run, string part) =>
+        [.. run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask)];
+
+    private static byte[] Rgb(RunData run, int i)
+    {
+        var s = run.Test.Size;
+        var rgb = new byte[s * s * 3];
+        var pixels = run.Test.Image(i).Span;
+        for (var y = 0; y < s; y++)
+        {
+            for (var x = 0; x < s; x++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    rgb[(((y * s) + x) * 3) + c] = (byte)Math.Clamp(Math.Round(pixels[(((c * s) + y) * s) + x] * 255), 0, 255);
+                }
+            }
+        }
+
+        return rgb;
+    }
+}
