@@ -49,6 +49,9 @@ public static class ChorusApp
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")
                 .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
+            config.AddCommand<ExplainCommand>("explain")
+                .WithDescription("Explain an ONNX classifier with one attribution method (Captum-equivalent), .npy in and out.")
+                .WithExample("explain", "--model", "model.onnx", "--input", "input.npy", "--target", "target.npy", "--method", "integrated-gradients", "--raw", "--out", "ig.npy");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the built-in backbones and what each needs.");
         });
