@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 // model and an 11-member ensemble, next to the Captum 0.8 figures of bench/data/captum_baseline_<size>.json.
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
-//        [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+//        [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
 var opts = Options.Parse(args);
 torch.set_num_threads(opts.Threads);
 var fast = opts.Variant == "fast";
@@ -25,7 +25,15 @@ Console.WriteLine($"ResNet-18 {opts.Size}px batch {opts.Batch}, {torch.get_num_t
 torch.manual_seed(0);
 var x = torch.randn(opts.Batch, 3, opts.Size, opts.Size);
 var target = torch.randint(1000, [opts.Batch], dtype: ScalarType.Int64);
-var gsRefs = new List<Baseline> { Baseline.Zeros, Baseline.FromTensor(torch.randn(opts.Batch, 3, opts.Size, opts.Size) * 0.1) };
+var gsRef = torch.randn(opts.Batch, 3, opts.Size, opts.Size) * 0.1;
+if (opts.ChannelsLast)
+{
+    // NHWC strides on an NCHW tensor; convolutions and element-wise ops keep the layout from there on.
+    x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    gsRef = gsRef.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+}
+
+var gsRefs = new List<Baseline> { Baseline.Zeros, Baseline.FromTensor(gsRef) };
 
 var models = Enumerable.Range(0, opts.Only == "single" ? 1 : opts.Models).Select(i => new ResNetClassifier(i)).ToList();
 if (fast)
@@ -50,6 +58,18 @@ IAttributionMethod Method(string name, int igSteps, int gsSamples, Generator gen
     _ => throw new ArgumentException(name),
 };
 
+// The engine's own speed in the same conditions: forward + gradient w.r.t. the input, no Chorus code. Dividing each
+// method by it (here and in the peer file) gives a load-independent overhead figure.
+Tensor RawGrad()
+{
+    using var grad = torch.enable_grad();
+    var xi = x.detach().requires_grad_(true);
+    var score = models[0].Forward(xi).gather(1, target.unsqueeze(1)).sum();
+    return torch.autograd.grad([score], [xi])[0];
+}
+
+var peerRaw = peer["throughput"]!["forward_plus_input_grad"]!["median_s"]!.GetValue<double>() / opts.Batch;
+
 string[] names = ["Saliency", "InputXGradient", "LayerGradCam_layer4_upsampled", "IntegratedGradients", "GradientShap"];
 var rows = new List<Row>();
 
@@ -73,8 +93,9 @@ if (opts.Only != "ensemble")
         };
         using var gen = new Generator(0);
         var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
+        var raw = Time(opts.Repeats, RawGrad);
         var times = Time(heavy ? 1 : opts.Repeats, () => method.Attribute(models[0], x, target));
-        rows.Add(Row.Make("single", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_single"]?.GetValue<double>()));
+        rows.Add(Row.Make("single", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_single"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
         Console.WriteLine(rows[^1]);
     }
 }
@@ -91,13 +112,15 @@ if (opts.Only != "single")
         };
         using var gen = new Generator(0);
         var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
+        var raw = Time(opts.Repeats, RawGrad);
         var times = Time(1, () => Ensemble(models, m => method.Attribute(m, x, target)));
-        rows.Add(Row.Make("ensemble", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_ensemble"]?.GetValue<double>()));
+        rows.Add(Row.Make("ensemble", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_ensemble"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
         Console.WriteLine(rows[^1]);
     }
 
     // One backward per model gives Saliency, Input×Gradient and Grad-CAM together (FusedGradientPass).
     var peerFused = new[] { "Saliency", "InputXGradient", "LayerGradCam_layer4_upsampled" }.Sum(n => peerMethods[n]!["s_per_img_ensemble"]!.GetValue<double>());
+    var fusedRaw = Time(opts.Repeats, RawGrad);
     var fusedTimes = Time(1, () =>
     {
         var cam = new GradCamOptions("layer4", false, CamUpsample.Bilinear);
@@ -112,14 +135,14 @@ if (opts.Only != "single")
 
         return torch.stack([sal!.sum(), ixg!.sum(), map!.sum()]).div_(models.Count);
     });
-    rows.Add(Row.Make("ensemble", "Fused(Saliency+InputXGradient+GradCam)", fusedTimes, opts.Batch, 1, 1, peerFused));
+    rows.Add(Row.Make("ensemble", "Fused(Saliency+InputXGradient+GradCam)", fusedTimes, opts.Batch, 1, 1, peerFused).WithRaw(fusedRaw, opts.Batch, peerRaw));
     Console.WriteLine(rows[^1]);
 }
 
 var load = LoadAvg();
 Console.WriteLine($"load at end {load}");
 Directory.CreateDirectory(opts.Out);
-var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}");
+var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(opts.ChannelsLast ? "_channels-last" : string.Empty)}");
 var json = new JsonObject
 {
     ["benchmark"] = "chorus_resnet18_cpu",
@@ -128,7 +151,7 @@ var json = new JsonObject
     {
         ["model"] = "TorchVision 0.107.0 resnet18(num_classes: 1000), random init (seeds 0..M-1), eval mode",
         ["size"] = opts.Size, ["batch"] = opts.Batch, ["threads"] = torch.get_num_threads(), ["models"] = models.Count,
-        ["variant"] = opts.Variant, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
+        ["variant"] = opts.Variant, ["channels_last"] = opts.ChannelsLast, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
         ["single_ig_steps_measured"] = opts.SingleIgSteps, ["single_gs_samples_measured"] = opts.SingleGsSamples,
         ["ensemble_ig_steps_measured"] = opts.EnsIgSteps, ["ensemble_gs_samples_measured"] = opts.EnsGsSamples,
         ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
@@ -196,11 +219,13 @@ static string Markdown(List<Row> rows, Options opts, string load)
     sb.AppendLine();
     sb.AppendLine(CultureInfo.InvariantCulture, $"Load average: start {opts.StartLoad}, end {load}. Seconds per image (median of repeats); ratio = Chorus / Captum (< 1: Chorus faster).");
     sb.AppendLine();
-    sb.AppendLine("| scope | method | Chorus s/img (wall) | Chorus CPU s/img | Captum s/img (wall) | ratio (wall) | note |");
-    sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+    sb.AppendLine("Normalised ratio = (Chorus / Chorus fwd+input-grad measured just before) / (Captum / Captum fwd+input-grad): cost in engine units, insensitive to load.");
+    sb.AppendLine();
+    sb.AppendLine("| scope | method | Chorus s/img (wall) | Chorus CPU s/img | Captum s/img (wall) | ratio (wall) | raw fwd+grad s/img | normalised ratio | note |");
+    sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     foreach (var r in rows)
     {
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scope} | {r.Method} | {r.SecondsPerImage:F4} | {r.CpuSecondsPerImage:F4} | {r.PeerSecondsPerImage?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Ratio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Note} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scope} | {r.Method} | {r.SecondsPerImage:F4} | {r.CpuSecondsPerImage:F4} | {r.PeerSecondsPerImage?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Ratio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.RawSecondsPerImage:F4} | {r.NormalisedRatio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Note} |");
     }
 
     return sb.ToString();
@@ -208,6 +233,18 @@ static string Markdown(List<Row> rows, Options opts, string load)
 
 internal sealed record Row(string Scope, string Method, double SecondsPerImage, double CpuSecondsPerImage, double[] BatchSeconds, double? PeerSecondsPerImage, double? Ratio, string Note)
 {
+    /// <summary>Our forward+input-gradient seconds per image measured just before this row (no Chorus code).</summary>
+    public double? RawSecondsPerImage { get; init; }
+
+    /// <summary>(ours / our raw) / (Captum / peer raw): the method's cost in engine units relative to Captum's; load-independent.</summary>
+    public double? NormalisedRatio { get; init; }
+
+    public Row WithRaw((List<double> Wall, List<double> Cpu) raw, int batch, double peerRaw)
+    {
+        var r = raw.Wall.Order().ElementAt(raw.Wall.Count / 2) / batch;
+        return this with { RawSecondsPerImage = r, NormalisedRatio = PeerSecondsPerImage is { } p ? SecondsPerImage / r / (p / peerRaw) : null };
+    }
+
     public static Row Make(string scope, string method, (List<double> Wall, List<double> Cpu) t, int batch, int nominal, int measured, double? peer)
     {
         var times = t.Wall;
@@ -219,10 +256,10 @@ internal sealed record Row(string Scope, string Method, double SecondsPerImage, 
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Scope,-9} {Method,-40} {SecondsPerImage,9:F4} s/img  cpu {CpuSecondsPerImage,9:F4}  captum {PeerSecondsPerImage,9:F4}  ratio {Ratio,5:F2}  ({Note}) load {File.ReadAllText("/proc/loadavg")[..14]}");
+        string.Create(CultureInfo.InvariantCulture, $"{Scope,-9} {Method,-40} {SecondsPerImage,9:F4} s/img  cpu {CpuSecondsPerImage,9:F4}  captum {PeerSecondsPerImage,9:F4}  ratio {Ratio,5:F2}  raw {RawSecondsPerImage,7:F4} norm.ratio {NormalisedRatio,5:F2}  ({Note}) load {File.ReadAllText("/proc/loadavg")[..14]}");
 }
 
-internal sealed record Options(int Size, int Batch, int Threads, int Models, int Repeats, int EnsIgSteps, int EnsGsSamples, int SingleIgSteps, int SingleGsSamples, int? IgInternalBatchSize, int? GsInternalBatchSize, string Variant, string? Only, string Out, string StartLoad)
+internal sealed record Options(int Size, int Batch, int Threads, int Models, int Repeats, int EnsIgSteps, int EnsGsSamples, int SingleIgSteps, int SingleGsSamples, int? IgInternalBatchSize, int? GsInternalBatchSize, string Variant, bool ChannelsLast, string? Only, string Out, string StartLoad)
 {
     public static Options Parse(string[] args)
     {
@@ -238,6 +275,6 @@ internal sealed record Options(int Size, int Batch, int Threads, int Models, int
         return new Options(
             Int("--size", 224), Int("--batch", 8), Int("--threads", 2), Int("--models", 11), Int("--repeats", 3),
             Int("--ens-ig-steps", 10), Int("--ens-gs-samples", 20), Int("--single-ig-steps", 50), Int("--single-gs-samples", 20), Int("--ig-internal-batch-size", 32), Int("--gs-internal-batch-size", 32),
-            variant, Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
+            variant, args.Contains("--channels-last"), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
     }
 }
