@@ -1,41 +1,280 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chorus.Benchmarks;
+using Chorus.Torch.Attribution;
 using Chorus.Torch.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-var size = args.Length > 0 ? int.Parse(args[0]) : 64;
-var batch = 64;
-torch.set_num_threads(2);
-foreach (var widths in new[] { new[] { 16, 32, 64 }, new[] { 32, 64, 128 } })
+// Seconds per image of each attribution method on a random-weight ResNet-18 (batch 8, 2 threads, eval mode), single
+// model and an 11-member ensemble, next to the Captum 0.8 figures of bench/data/captum_baseline_<size>.json.
+// Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
+//        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
+//        [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+var opts = Options.Parse(args);
+torch.set_num_threads(opts.Threads);
+var fast = opts.Variant == "fast";
+var repoRoot = FindRepoRoot();
+var peer = JsonNode.Parse(File.ReadAllText(Path.Combine(repoRoot, "bench", "data", $"captum_baseline_{opts.Size}.json")))!;
+var peerMethods = peer["headline"]!["methods"]!;
+
+Console.WriteLine($"ResNet-18 {opts.Size}px batch {opts.Batch}, {torch.get_num_threads()} threads, variant {opts.Variant}, load {LoadAvg()}");
+torch.manual_seed(0);
+var x = torch.randn(opts.Batch, 3, opts.Size, opts.Size);
+var target = torch.randint(1000, [opts.Batch], dtype: ScalarType.Int64);
+var gsRef = torch.randn(opts.Batch, 3, opts.Size, opts.Size) * 0.1;
+if (opts.ChannelsLast)
 {
-    torch.manual_seed(0);
-    using var model = new SmallCnn(8, widths: widths);
-    var opt = optim.Adam(model.parameters(), 1e-3);
-    model.train();
-    var sw = Stopwatch.StartNew();
-    var n = 0;
-    for (var i = 0; i < 12; i++)
+    // NHWC strides on an NCHW tensor; convolutions and element-wise ops keep the layout from there on.
+    x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    gsRef = gsRef.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+}
+
+var gsRefs = new List<Baseline> { Baseline.Zeros, Baseline.FromTensor(gsRef) };
+
+var models = Enumerable.Range(0, opts.Only == "single" ? 1 : opts.Models).Select(i => new ResNetClassifier(i)).ToList();
+if (fast)
+{
+    // Parameters never need gradients in attribution; without requires_grad autograd saves less in the forward.
+    foreach (var m in models)
     {
-        using var d = NewDisposeScope();
-        var x = randn(batch, 3, size, size);
-        var y = randint(0, 8, [batch]);
-        opt.zero_grad();
-        var loss = nn.functional.cross_entropy(model.call(x), y);
-        loss.backward();
-        opt.step();
-        if (i == 1) { sw.Restart(); n = 0; } else { n += batch; }
+        foreach (var p in m.Module.parameters())
+        {
+            p.requires_grad_(false);
+        }
     }
-    Console.WriteLine($"widths {string.Join("/", widths)} size {size}: train {n / sw.Elapsed.TotalSeconds:F0} img/s");
-    model.eval();
-    sw.Restart(); n = 0;
-    for (var i = 0; i < 10; i++)
+}
+
+IAttributionMethod Method(string name, int igSteps, int gsSamples, Generator gen) => name switch
+{
+    "Saliency" => new Saliency(new SaliencyOptions(true)),
+    "InputXGradient" => new InputXGradient(),
+    "IntegratedGradients" => new IntegratedGradients(new IntegratedGradientsOptions(igSteps, IntegrationRule.GaussLegendre, null, opts.IgInternalBatchSize)),
+    "GradientShap" => new GradientShap(gen, new GradientShapOptions(gsRefs, gsSamples, 0.0, opts.GsInternalBatchSize)),
+    "LayerGradCam_layer4_upsampled" => new GradCam(new GradCamOptions("layer4", false, CamUpsample.Bilinear)),
+    _ => throw new ArgumentException(name),
+};
+
+// The engine's own speed in the same conditions: forward + gradient w.r.t. the input, no Chorus code. Dividing each
+// method by it (here and in the peer file) gives a load-independent overhead figure.
+Tensor RawGrad()
+{
+    using var grad = torch.enable_grad();
+    var xi = x.detach().requires_grad_(true);
+    var score = models[0].Forward(xi).gather(1, target.unsqueeze(1)).sum();
+    return torch.autograd.grad([score], [xi])[0];
+}
+
+var peerRaw = peer["throughput"]!["forward_plus_input_grad"]!["median_s"]!.GetValue<double>() / opts.Batch;
+
+string[] names = ["Saliency", "InputXGradient", "LayerGradCam_layer4_upsampled", "IntegratedGradients", "GradientShap"];
+var rows = new List<Row>();
+
+// Warm-up: one forward + input gradient per model (allocator, oneDNN primitive caches).
+foreach (var m in models)
+{
+    using var s = NewDisposeScope();
+    new Saliency().Attribute(m, x, target);
+}
+
+if (opts.Only != "ensemble")
+{
+    foreach (var name in names)
     {
-        using var d = NewDisposeScope();
-        var x = randn(batch, 3, size, size).requires_grad_(true);
-        var y = randint(0, 8, [batch]);
-        var s = model.call(x).gather(1, y.unsqueeze(1)).sum();
-        var g = torch.autograd.grad([s], [x])[0];
-        n += batch;
+        var heavy = name is "IntegratedGradients" or "GradientShap";
+        var (nominal, measured) = name switch
+        {
+            "IntegratedGradients" => (50, opts.SingleIgSteps),
+            "GradientShap" => (20, opts.SingleGsSamples),
+            _ => (1, 1),
+        };
+        using var gen = new Generator(0);
+        var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
+        var raw = Time(opts.Repeats, RawGrad);
+        var times = Time(heavy ? 1 : opts.Repeats, () => method.Attribute(models[0], x, target));
+        rows.Add(Row.Make("single", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_single"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
+        Console.WriteLine(rows[^1]);
     }
-    Console.WriteLine($"  input-grad {n / sw.Elapsed.TotalSeconds:F0} img/s");
+}
+
+if (opts.Only != "single")
+{
+    foreach (var name in names)
+    {
+        var (nominal, measured) = name switch
+        {
+            "IntegratedGradients" => (50, opts.EnsIgSteps),
+            "GradientShap" => (20, opts.EnsGsSamples),
+            _ => (1, 1),
+        };
+        using var gen = new Generator(0);
+        var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
+        var raw = Time(opts.Repeats, RawGrad);
+        var times = Time(1, () => Ensemble(models, m => method.Attribute(m, x, target)));
+        rows.Add(Row.Make("ensemble", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_ensemble"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
+        Console.WriteLine(rows[^1]);
+    }
+
+    // One backward per model gives Saliency, Input×Gradient and Grad-CAM together (FusedGradientPass).
+    var peerFused = new[] { "Saliency", "InputXGradient", "LayerGradCam_layer4_upsampled" }.Sum(n => peerMethods[n]!["s_per_img_ensemble"]!.GetValue<double>());
+    var fusedRaw = Time(opts.Repeats, RawGrad);
+    var fusedTimes = Time(1, () =>
+    {
+        var cam = new GradCamOptions("layer4", false, CamUpsample.Bilinear);
+        Tensor? sal = null, ixg = null, map = null;
+        foreach (var m in models)
+        {
+            using var pass = FusedGradientPass.Compute(m, x, target, new FusedPassOptions(true, cam));
+            sal = sal is null ? pass.Saliency.clone() : sal.add_(pass.Saliency);
+            ixg = ixg is null ? pass.InputXGradient.clone() : ixg.add_(pass.InputXGradient);
+            map = map is null ? pass.GradCam.clone() : map.add_(pass.GradCam);
+        }
+
+        return torch.stack([sal!.sum(), ixg!.sum(), map!.sum()]).div_(models.Count);
+    });
+    rows.Add(Row.Make("ensemble", "Fused(Saliency+InputXGradient+GradCam)", fusedTimes, opts.Batch, 1, 1, peerFused).WithRaw(fusedRaw, opts.Batch, peerRaw));
+    Console.WriteLine(rows[^1]);
+}
+
+var load = LoadAvg();
+Console.WriteLine($"load at end {load}");
+Directory.CreateDirectory(opts.Out);
+var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(opts.ChannelsLast ? "_channels-last" : string.Empty)}");
+var json = new JsonObject
+{
+    ["benchmark"] = "chorus_resnet18_cpu",
+    ["argv"] = new JsonArray(args.Select(a => (JsonNode)a!).ToArray()),
+    ["config"] = new JsonObject
+    {
+        ["model"] = "TorchVision 0.107.0 resnet18(num_classes: 1000), random init (seeds 0..M-1), eval mode",
+        ["size"] = opts.Size, ["batch"] = opts.Batch, ["threads"] = torch.get_num_threads(), ["models"] = models.Count,
+        ["variant"] = opts.Variant, ["channels_last"] = opts.ChannelsLast, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
+        ["single_ig_steps_measured"] = opts.SingleIgSteps, ["single_gs_samples_measured"] = opts.SingleGsSamples,
+        ["ensemble_ig_steps_measured"] = opts.EnsIgSteps, ["ensemble_gs_samples_measured"] = opts.EnsGsSamples,
+        ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
+    },
+    ["machine"] = new JsonObject { ["nproc"] = Environment.ProcessorCount, ["loadavg_start"] = opts.StartLoad, ["loadavg_end"] = load },
+    ["peer"] = $"bench/data/captum_baseline_{opts.Size}.json",
+    ["rows"] = JsonSerializer.SerializeToNode(rows),
+};
+File.WriteAllText(stem + ".json", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+File.WriteAllText(stem + ".md", Markdown(rows, opts, load));
+Console.WriteLine($"wrote {stem}.json and {stem}.md");
+return 0;
+
+static Tensor Ensemble(List<ResNetClassifier> models, Func<IClassifier, Tensor> attribute)
+{
+    Tensor? sum = null;
+    foreach (var m in models)
+    {
+        using var scope = NewDisposeScope();
+        var a = attribute(m);
+        sum = sum is null ? a.MoveToOuterDisposeScope() : sum.add_(a);
+    }
+
+    return sum!.div_(models.Count);
+}
+
+static (List<double> Wall, List<double> Cpu) Time(int repeats, Func<Tensor> run)
+{
+    var times = new List<double>();
+    var cpu = new List<double>();
+    var process = Process.GetCurrentProcess();
+    for (var i = 0; i < repeats; i++)
+    {
+        using var scope = NewDisposeScope();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var result = run();
+        _ = result.sum().item<float>();
+        times.Add(sw.Elapsed.TotalSeconds);
+        process.Refresh();
+        cpu.Add((process.TotalProcessorTime - cpu0).TotalSeconds);
+    }
+
+    return (times, cpu);
+}
+
+static string LoadAvg() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static string FindRepoRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Chorus.slnx")))
+    {
+        dir = dir.Parent;
+    }
+
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
+
+static string Markdown(List<Row> rows, Options opts, string load)
+{
+    var sb = new StringBuilder();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"# Chorus vs Captum 0.8, ResNet-18 {opts.Size}px, batch {opts.Batch}, {opts.Threads} threads, variant `{opts.Variant}`");
+    sb.AppendLine();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Load average: start {opts.StartLoad}, end {load}. Seconds per image (median of repeats); ratio = Chorus / Captum (< 1: Chorus faster).");
+    sb.AppendLine();
+    sb.AppendLine("Normalised ratio = (Chorus / Chorus fwd+input-grad measured just before) / (Captum / Captum fwd+input-grad): cost in engine units, insensitive to load.");
+    sb.AppendLine();
+    sb.AppendLine("| scope | method | Chorus s/img (wall) | Chorus CPU s/img | Captum s/img (wall) | ratio (wall) | raw fwd+grad s/img | normalised ratio | note |");
+    sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    foreach (var r in rows)
+    {
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scope} | {r.Method} | {r.SecondsPerImage:F4} | {r.CpuSecondsPerImage:F4} | {r.PeerSecondsPerImage?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Ratio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.RawSecondsPerImage:F4} | {r.NormalisedRatio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Note} |");
+    }
+
+    return sb.ToString();
+}
+
+internal sealed record Row(string Scope, string Method, double SecondsPerImage, double CpuSecondsPerImage, double[] BatchSeconds, double? PeerSecondsPerImage, double? Ratio, string Note)
+{
+    /// <summary>Our forward+input-gradient seconds per image measured just before this row (no Chorus code).</summary>
+    public double? RawSecondsPerImage { get; init; }
+
+    /// <summary>(ours / our raw) / (Captum / peer raw): the method's cost in engine units relative to Captum's; load-independent.</summary>
+    public double? NormalisedRatio { get; init; }
+
+    public Row WithRaw((List<double> Wall, List<double> Cpu) raw, int batch, double peerRaw)
+    {
+        var r = raw.Wall.Order().ElementAt(raw.Wall.Count / 2) / batch;
+        return this with { RawSecondsPerImage = r, NormalisedRatio = PeerSecondsPerImage is { } p ? SecondsPerImage / r / (p / peerRaw) : null };
+    }
+
+    public static Row Make(string scope, string method, (List<double> Wall, List<double> Cpu) t, int batch, int nominal, int measured, double? peer)
+    {
+        var times = t.Wall;
+        var sorted = times.Order().ToArray();
+        var perImage = sorted[sorted.Length / 2] / batch * nominal / measured;
+        var cpuPerImage = t.Cpu.Order().ElementAt(t.Cpu.Count / 2) / batch * nominal / measured;
+        var note = nominal != measured ? $"measured with {measured}, extrapolated linearly x{nominal}/{measured}" : $"{times.Count} run(s)";
+        return new Row(scope, method, perImage, cpuPerImage, [.. times], peer, peer is { } p ? perImage / p : null, note);
+    }
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Scope,-9} {Method,-40} {SecondsPerImage,9:F4} s/img  cpu {CpuSecondsPerImage,9:F4}  captum {PeerSecondsPerImage,9:F4}  ratio {Ratio,5:F2}  raw {RawSecondsPerImage,7:F4} norm.ratio {NormalisedRatio,5:F2}  ({Note}) load {File.ReadAllText("/proc/loadavg")[..14]}");
+}
+
+internal sealed record Options(int Size, int Batch, int Threads, int Models, int Repeats, int EnsIgSteps, int EnsGsSamples, int SingleIgSteps, int SingleGsSamples, int? IgInternalBatchSize, int? GsInternalBatchSize, string Variant, bool ChannelsLast, string? Only, string Out, string StartLoad)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        int Int(string name, int dflt) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : dflt;
+        var variant = Get("--variant") ?? "captum-like";
+        if (variant is not ("captum-like" or "fast"))
+        {
+            throw new ArgumentException("--variant must be captum-like or fast");
+        }
+
+        var load = File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        return new Options(
+            Int("--size", 224), Int("--batch", 8), Int("--threads", 2), Int("--models", 11), Int("--repeats", 3),
+            Int("--ens-ig-steps", 10), Int("--ens-gs-samples", 20), Int("--single-ig-steps", 50), Int("--single-gs-samples", 20), Int("--ig-internal-batch-size", 32), Int("--gs-internal-batch-size", 32),
+            variant, args.Contains("--channels-last"), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
+    }
 }

@@ -55,6 +55,9 @@ public static class ChorusApp
             config.AddCommand<ReportCommand>("report")
                 .WithDescription("Write one self-contained report.html (tables, curves, distributions, galleries, settings) for a run folder.")
                 .WithExample("report", "--run", "chorus-demo");
+            config.AddCommand<ExplainCommand>("explain")
+                .WithDescription("Explain an ONNX classifier with one attribution method (Captum-equivalent), .npy in and out.")
+                .WithExample("explain", "--model", "model.onnx", "--input", "input.npy", "--target", "target.npy", "--method", "integrated-gradients", "--raw", "--out", "ig.npy");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the built-in backbones and what each needs.");
         });
