@@ -64,16 +64,8 @@ public sealed class GradCam : IAttributionMethod
     public string Name => CliName;
 
     /// <inheritdoc/>
-    public Tensor Attribute(IClassifier model, Tensor input, Tensor target)
-    {
-        AttributionGuard.CheckInputs(model, input, target);
-        var layer = Options.Layer ?? model.DefaultCamLayer;
-        AttributionGuard.CheckLayer(model, layer);
-        using var scope = NewDisposeScope();
-        var (_, act, grad) = Gradients.InputAndLayerGradients(model, input, target, layer, needInputGradient: false);
-        var map = CamMaps.GradCam(act, grad);
-        return CamMaps.Finish(map, Options.Relu, Options.Upsample, input).MoveToOuterDisposeScope();
-    }
+    public Tensor Attribute(IClassifier model, Tensor input, Tensor target) =>
+        CamMaps.Attribute(model, input, target, Options.Layer, CamMaps.GradCam, Options.Relu, Options.Upsample);
 }
 
 /// <summary>Options of <see cref="GradCamPlusPlus"/>.</summary>
@@ -111,21 +103,28 @@ public sealed class GradCamPlusPlus : IAttributionMethod
     public string Name => CliName;
 
     /// <inheritdoc/>
-    public Tensor Attribute(IClassifier model, Tensor input, Tensor target)
-    {
-        AttributionGuard.CheckInputs(model, input, target);
-        var layer = Options.Layer ?? model.DefaultCamLayer;
-        AttributionGuard.CheckLayer(model, layer);
-        using var scope = NewDisposeScope();
-        var (_, act, grad) = Gradients.InputAndLayerGradients(model, input, target, layer, needInputGradient: false);
-        var map = CamMaps.GradCamPlusPlus(act, grad);
-        return CamMaps.Finish(map, Options.Relu, Options.Upsample, input).MoveToOuterDisposeScope();
-    }
+    public Tensor Attribute(IClassifier model, Tensor input, Tensor target) =>
+        CamMaps.Attribute(model, input, target, Options.Layer, CamMaps.GradCamPlusPlus, Options.Relu, Options.Upsample);
 }
 
 /// <summary>Class-activation-map arithmetic shared by Grad-CAM, Grad-CAM++ and the fused pass.</summary>
 public static class CamMaps
 {
+    /// <summary>
+    /// The template both CAM methods share (pytorch-grad-cam's <c>BaseCAM</c>): check the arguments, take the
+    /// layer activation and its gradient in one pass, combine them with <paramref name="camMap"/>, then ReLU and
+    /// upsample as asked. Returns [N,1,h,w], or [N,1,H,W] when upsampled.
+    /// </summary>
+    internal static Tensor Attribute(IClassifier model, Tensor input, Tensor target, string? layer, Func<Tensor, Tensor, Tensor> camMap, bool relu, CamUpsample upsample)
+    {
+        AttributionGuard.CheckInputs(model, input, target);
+        layer ??= model.DefaultCamLayer;
+        AttributionGuard.CheckLayer(model, layer);
+        using var scope = NewDisposeScope();
+        var (_, act, grad) = Gradients.InputAndLayerGradients(model, input, target, layer, needInputGradient: false);
+        return Finish(camMap(act, grad), relu, upsample, input).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Captum LayerGradCam: Σ_k mean_{spatial}(G_k) A_k, keepdim → [N,1,…].</summary>
     public static Tensor GradCam(Tensor activation, Tensor gradient)
     {
