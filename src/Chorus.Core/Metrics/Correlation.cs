@@ -27,14 +27,20 @@ public sealed class PearsonCorrelation : IExplanationMetric, IViewMetric
         return Pearson(map.Values, roi.Weights);
     }
 
-    internal static double Pearson(float[] a, float[] b)
+    internal static double Pearson(float[] a, float[] b) => Pearson<float>(a, b);
+
+    internal static double Pearson(double[] a, double[] b) => Pearson<double>(a, b);
+
+    /// <summary>Pearson r accumulated in double precision; NaN when either side is constant.</summary>
+    private static double Pearson<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : System.Numerics.INumberBase<T>
     {
         var n = a.Length;
         double ma = 0, mb = 0;
         for (var i = 0; i < n; i++)
         {
-            ma += a[i];
-            mb += b[i];
+            ma += double.CreateTruncating(a[i]);
+            mb += double.CreateTruncating(b[i]);
         }
 
         ma /= n;
@@ -42,33 +48,8 @@ public sealed class PearsonCorrelation : IExplanationMetric, IViewMetric
         double sab = 0, saa = 0, sbb = 0;
         for (var i = 0; i < n; i++)
         {
-            var da = a[i] - ma;
-            var db = b[i] - mb;
-            sab += da * db;
-            saa += da * da;
-            sbb += db * db;
-        }
-
-        return saa > 0 && sbb > 0 ? Math.Clamp(sab / Math.Sqrt(saa * sbb), -1.0, 1.0) : double.NaN;
-    }
-
-    internal static double Pearson(double[] a, double[] b)
-    {
-        var n = a.Length;
-        double ma = 0, mb = 0;
-        for (var i = 0; i < n; i++)
-        {
-            ma += a[i];
-            mb += b[i];
-        }
-
-        ma /= n;
-        mb /= n;
-        double sab = 0, saa = 0, sbb = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var da = a[i] - ma;
-            var db = b[i] - mb;
+            var da = double.CreateTruncating(a[i]) - ma;
+            var db = double.CreateTruncating(b[i]) - mb;
             sab += da * db;
             saa += da * da;
             sbb += db * db;
