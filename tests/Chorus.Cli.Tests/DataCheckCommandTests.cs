@@ -90,7 +90,8 @@ public class DataCheckCommandTests
         Assert.Contains("flat folder", output);
         Assert.Contains("Images: 1", output);
         Assert.Contains("Label source: labels.csv", output);
-        Assert.Contains("Problems: 2", output);
+        Assert.Contains("Problems: 3", output);
+        Assert.Contains("ISIC_0000003_segmentation.png: mask is 6×6 but its image is 12×8", output);
         Assert.Contains("ISIC_0000002.jpg: image without mask", output);
         Assert.Contains("labels.csv:4: ISIC_0000003: expected exactly one 1.0", output);
     }

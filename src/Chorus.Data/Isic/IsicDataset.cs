@@ -121,23 +121,6 @@ public sealed partial class IsicDataset
         var result = new List<IsicImage>();
         foreach (var (id, image, mask, split) in pairs.OrderBy(p => p.Split).ThenBy(p => p.Id, StringComparer.Ordinal))
         {
-            var classIndex = -1;
-            if (labelFile is not null)
-            {
-                if (!labels.TryGetValue(id, out var label))
-                {
-                    problems.Add(new(Rel(full, image), 0, $"image has no label in {labelFile}"));
-                    continue;
-                }
-
-                if (label.ClassIndex < 0)
-                {
-                    continue; // the row's problem is already listed
-                }
-
-                classIndex = label.ClassIndex;
-            }
-
             (int Width, int Height) imageSize, maskSize;
             try
             {
@@ -159,9 +142,31 @@ public sealed partial class IsicDataset
                 continue;
             }
 
-            if (imageSize != maskSize)
+            var bad = imageSize != maskSize;
+            if (bad)
             {
                 problems.Add(new(Rel(full, mask), 0, $"mask is {maskSize.Width}×{maskSize.Height} but its image is {imageSize.Width}×{imageSize.Height}"));
+            }
+
+            var classIndex = -1;
+            if (labelFile is not null)
+            {
+                if (!labels.TryGetValue(id, out var label))
+                {
+                    problems.Add(new(Rel(full, image), 0, $"image has no label in {labelFile}"));
+                    continue;
+                }
+
+                if (label.ClassIndex < 0)
+                {
+                    continue; // the row's problem is already listed
+                }
+
+                classIndex = label.ClassIndex;
+            }
+
+            if (bad)
+            {
                 continue;
             }
 

@@ -200,6 +200,26 @@ public sealed class IsicDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Load_MaskOfDifferentSizeAndBadLabelRow_BothReported()
+    {
+        _f.Image(string.Empty, "0000001", 12, 8);
+        _f.Mask(string.Empty, "0000001", 8, 8);
+        _f.Csv("labels.csv", OneHotHeader, "ISIC_0000001,1.0,1.0,0.0,0.0,0.0,0.0,0.0");
+        var e = Assert.Throws<IsicFormatException>(() => IsicDataset.Load(_f.Root));
+        Assert.Equal(["labels.csv:2", "ISIC_0000001_segmentation.png:0"], e.Problems.Select(p => $"{p.File}:{p.Line}"));
+    }
+
+    [Fact]
+    public void Load_SeveralCsvAtRoot_Problem()
+    {
+        _f.FlatPair("0000001");
+        _f.Csv("a.csv", "image,label", "ISIC_0000001,x");
+        _f.Csv("b.csv", "image,label", "ISIC_0000001,x");
+        var p = Single(".", 0);
+        Assert.Contains("2 CSV files", p.Message);
+    }
+
+    [Fact]
     public void Load_MissingRoot_DirectoryNotFound()
     {
         Assert.Throws<DirectoryNotFoundException>(() => IsicDataset.Load(Path.Combine(_f.Root, "nope")));
