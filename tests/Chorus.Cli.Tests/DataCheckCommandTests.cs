@@ -61,7 +61,7 @@ public class DataCheckCommandTests
         // Then
         Assert.True(code == 0, output);
         Assert.Contains("official folders", output);
-        Assert.Contains("Images: 3 (masks found: 3)", output);
+        Assert.Contains("Images: 3 (image/mask pairs; mask files found: 3)", output);
         Assert.Contains("Label source: labels.csv", output);
         Assert.Contains("  melanoma: 1", output);
         Assert.Contains("  nevus: 2", output);
@@ -94,6 +94,14 @@ public class DataCheckCommandTests
         Assert.Contains("ISIC_0000003_segmentation.png: mask is 6×6 but its image is 12×8", output);
         Assert.Contains("ISIC_0000002.jpg: image without mask", output);
         Assert.Contains("labels.csv:4: ISIC_0000003: expected exactly one 1.0", output);
+    }
+
+    [Fact]
+    public async Task Isic_EmptyFolder_ExitsOne()
+    {
+        var (code, output) = await CliRunner.RunAsync("data", "check", TestPaths.TempDir(), "--format", "isic2018");
+        Assert.Equal(1, code);
+        Assert.Contains("no ISIC_<id>.jpg images or masks found", output);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCo
     {
         var ds = IsicDataset.Load(dir, new IsicLoadOptions(labels, Lenient: true));
         console.WriteLine($"Format: isic2018, {(ds.IsOfficialLayout ? "official folders" : "flat folder")} ({ds.Root})");
-        console.WriteLine($"Images: {ds.Images.Count} (masks found: {ds.Images.Count})");
+        console.WriteLine($"Images: {ds.Images.Count} (image/mask pairs; mask files found: {ds.MasksFound})");
         console.WriteLine($"Label source: {ds.LabelSource ?? "none"}");
         console.WriteLine($"Classes: {ds.Classes.Count}");
         var counts = ds.Images.GroupBy(i => i.ClassIndex).ToDictionary(g => g.Key, g => g.Count());

@@ -17,8 +17,9 @@ public sealed partial class IsicDataset
 
     private static readonly IsicSplit[] OfficialSplits = [IsicSplit.Training, IsicSplit.Validation, IsicSplit.Test];
 
-    private IsicDataset(string root, IReadOnlyList<IsicImage> images, IReadOnlyList<string> classes, string? labelSource, IReadOnlyList<IsicProblem> problems, bool official)
+    private IsicDataset(string root, IReadOnlyList<IsicImage> images, IReadOnlyList<string> classes, string? labelSource, IReadOnlyList<IsicProblem> problems, bool official, int masksFound)
     {
+        MasksFound = masksFound;
         Root = root;
         Images = images;
         Classes = classes;
@@ -41,6 +42,9 @@ public sealed partial class IsicDataset
 
     /// <summary>Problems found (always empty unless loaded with <see cref="IsicLoadOptions.Lenient"/>).</summary>
     public IReadOnlyList<IsicProblem> Problems { get; }
+
+    /// <summary>Number of <c>ISIC_&lt;id&gt;_segmentation.png</c> files found (with or without an image).</summary>
+    public int MasksFound { get; }
 
     /// <summary>Whether the official ISIC 2018 folders were found (else images and masks sit side by side in the root).</summary>
     public bool IsOfficialLayout { get; }
@@ -78,10 +82,12 @@ public sealed partial class IsicDataset
         var pairs = new List<(string Id, string Image, string Mask, IsicSplit Split)>();
         var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
         var anyImage = new HashSet<string>(StringComparer.Ordinal);
+        var masksFound = 0;
         foreach (var (split, input, truth) in folders)
         {
             var images = Scan(full, input, ImageName(), problems);
             var masks = Scan(full, truth, MaskName(), problems);
+            masksFound += masks.Count;
             foreach (var (id, image) in images)
             {
                 anyImage.Add(id);
@@ -174,12 +180,17 @@ public sealed partial class IsicDataset
             result.Add(new IsicImage(id, numeric, image, mask, split, imageSize.Width, imageSize.Height, classIndex));
         }
 
+        if (anyImage.Count == 0 && masksFound == 0)
+        {
+            problems.Add(new(".", 0, $"no ISIC_<id>.jpg images or masks found (expected {InputFolder(IsicSplit.Training)}/ + {GroundTruthFolder(IsicSplit.Training)}/, or the files side by side)"));
+        }
+
         if (problems.Count > 0 && !options.Lenient)
         {
             throw new IsicFormatException(full, problems);
         }
 
-        return new IsicDataset(full, result, classes, labelFile, problems, official);
+        return new IsicDataset(full, result, classes, labelFile, problems, official, masksFound);
     }
 
     [GeneratedRegex(@"^ISIC_([A-Za-z0-9]+)\.jpe?g$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

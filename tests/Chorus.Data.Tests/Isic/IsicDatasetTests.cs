@@ -34,6 +34,7 @@ public sealed class IsicDatasetTests : IDisposable
         Assert.Equal("labels.csv", ds.LabelSource);
         Assert.Equal(["MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC"], ds.Classes);
         Assert.Empty(ds.Problems);
+        Assert.Equal(4, ds.MasksFound);
         Assert.Equal(["0000000", "0000001", "0000010", "0000020"], ds.Images.Select(i => i.Id));
         Assert.Equal([0, 1, 10, 20], ds.Images.Select(i => i.NumericId));
         Assert.Equal([IsicSplit.Training, IsicSplit.Training, IsicSplit.Validation, IsicSplit.Test], ds.Images.Select(i => i.Split));
@@ -217,6 +218,13 @@ public sealed class IsicDatasetTests : IDisposable
         _f.Csv("b.csv", "image,label", "ISIC_0000001,x");
         var p = Single(".", 0);
         Assert.Contains("2 CSV files", p.Message);
+    }
+
+    [Fact]
+    public void Load_EmptyFolder_Problem()
+    {
+        var p = Single(".", 0);
+        Assert.Contains("no ISIC_<id>.jpg images", p.Message);
     }
 
     [Fact]
