@@ -211,7 +211,11 @@ public sealed partial class IsicDataset
         foreach (var file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
         {
             var m = pattern.Match(Path.GetFileName(file));
-            if (m.Success)
+            if (m.Success && EscapesRoot(root, file) is { } target)
+            {
+                problems.Add(new(Rel(root, file), 0, $"path escaping the root: links to '{target}'"));
+            }
+            else if (m.Success)
             {
                 if (!found.TryAdd(m.Groups[1].Value, file))
                 {
@@ -221,6 +225,19 @@ public sealed partial class IsicDataset
         }
 
         return found;
+    }
+
+    /// <summary>The final target of a symbolic link that leads outside <paramref name="root"/>, else null.</summary>
+    private static string? EscapesRoot(string root, string file)
+    {
+        var target = new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        if (target is null)
+        {
+            return null;
+        }
+
+        var rel = Path.GetRelativePath(root, target);
+        return rel == ".." || rel.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(rel) ? target : null;
     }
 
     private static string Rel(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');

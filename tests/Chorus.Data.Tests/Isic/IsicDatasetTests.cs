@@ -181,6 +181,20 @@ public sealed class IsicDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Load_ImageSymlinkOutsideRoot_ProblemNamesFile()
+    {
+        // Given: the image is a link to a file outside the dataset folder
+        using var outside = new IsicFixture();
+        var target = outside.Image(string.Empty, "0000001");
+        _f.Mask(string.Empty, "0000001");
+        File.CreateSymbolicLink(Path.Combine(_f.Root, "ISIC_0000001.jpg"), target);
+
+        // When/Then: the link is refused, so its mask has no image
+        var e = Assert.Throws<IsicFormatException>(() => IsicDataset.Load(_f.Root));
+        Assert.Contains(e.Problems, p => p.File == "ISIC_0000001.jpg" && p.Message.Contains("escaping the root"));
+    }
+
+    [Fact]
     public void Load_SeveralProblems_ThrownTogether_OrKeptWhenLenient()
     {
         // Given
