@@ -46,6 +46,11 @@ public static class ChorusApp
                     .WithDescription("SynthBirds in the CUB-200-2011 layout, with exact part masks.")
                     .WithExample("synth", "birds", "--out", "synthbirds", "--species", "8", "--size", "64");
             });
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Inspect dataset folders.");
+                data.AddCommand<DataCheckCommand>("check").WithDescription("Validate a dataset folder (cub or isic2018): summary, problems with file:line; exit 1 on problems.");
+            });
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")
                 .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");

@@ -1,0 +1,120 @@
+using Chorus.Data.Imaging;
+using Chorus.Data.Loading;
+using Chorus.Data.Regions;
+using Chorus.Explanations;
+
+namespace Chorus.Data.Isic;
+
+public sealed partial class IsicDataset
+{
+    /// <summary>
+    /// Decodes the images of <paramref name="split"/> in parallel, resizes them (bilinear) to
+    /// <paramref name="size"/>×<paramref name="size"/> and adds one region per image, <see cref="LesionRegion"/>:
+    /// the mask resized with nearest neighbour. A mask holding values other than 0 and 255 is an error for its image.
+    /// The result is independent of the number of threads. <see cref="LoadedSplit.ImageIds"/> are <see cref="IsicImage.NumericId"/>;
+    /// without labels every label is 0 and <see cref="LoadedSplit.ClassCount"/> is 1.
+    /// </summary>
+    /// <param name="split">Which images.</param>
+    /// <param name="size">Side S of the output images.</param>
+    /// <param name="options">Only <see cref="SplitLoadOptions.SkipCorrupt"/> and <see cref="SplitLoadOptions.MaxDegreeOfParallelism"/> apply.</param>
+    /// <param name="progress">Receives the number of images processed so far.</param>
+    /// <param name="cancellationToken">Stops between images.</param>
+    /// <exception cref="ImageDataException">An image or mask cannot be read or the mask is not binary, and <see cref="SplitLoadOptions.SkipCorrupt"/> is false.</exception>
+    public LoadedSplit LoadSplit(
+        IsicSplit split,
+        int size,
+        SplitLoadOptions? options = null,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        options ??= new SplitLoadOptions();
+        var images = Split(split);
+        var n = images.Count;
+        var plane = 3 * size * size;
+        var pixels = new float[checked(n * plane)];
+        var regions = new RegionOfInterest?[n];
+        var errors = new ImageDataException?[n];
+        var done = 0;
+        Parallel.For(
+            0,
+            n,
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
+            (i, state) =>
+            {
+                var image = images[i];
+                try
+                {
+                    var rgb = ImageIO.LoadRgb(image.ImagePath);
+                    var mask = LoadBinaryMask(image.MaskPath);
+                    if (mask.Width != rgb.Width || mask.Height != rgb.Height)
+                    {
+                        throw new ImageDataException(image.MaskPath, $"mask is {mask.Width}×{mask.Height} but its image is {rgb.Width}×{rgb.Height}");
+                    }
+
+                    ImageResize.BilinearToPlanar(rgb, size, size, pixels.AsSpan(i * plane, plane));
+                    var small = ImageResize.Nearest(mask, size, size);
+                    var values = small.Pixels.Select(p => p != 0 ? 1f : 0f).ToArray();
+                    regions[i] = new RegionOfInterest(image.NumericId, LesionRegion, new SaliencyMap(size, size, values), RoiSource.Mask);
+                }
+                catch (ImageDataException e)
+                {
+                    errors[i] = e;
+                    if (!options.SkipCorrupt)
+                    {
+                        state.Stop();
+                    }
+                }
+
+                progress?.Report(Interlocked.Increment(ref done));
+            });
+
+        var firstError = Array.FindIndex(errors, e => e is not null);
+        if (firstError >= 0 && !options.SkipCorrupt)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[firstError]!);
+        }
+
+        var keep = Enumerable.Range(0, n).Where(i => errors[i] is null).ToArray();
+        if (keep.Length != n)
+        {
+            var compact = new float[keep.Length * plane];
+            for (var k = 0; k < keep.Length; k++)
+            {
+                Array.Copy(pixels, keep[k] * plane, compact, k * plane, plane);
+            }
+
+            pixels = compact;
+        }
+
+        return new LoadedSplit
+        {
+            Count = keep.Length,
+            Size = size,
+            ClassCount = Math.Max(1, Classes.Count),
+            Pixels = pixels,
+            Labels = keep.Select(i => Math.Max(0, images[i].ClassIndex)).ToArray(),
+            ImageIds = keep.Select(i => images[i].NumericId).ToArray(),
+            Regions = new Dictionary<string, RegionOfInterest?[]> { [LesionRegion] = keep.Select(i => regions[i]).ToArray() },
+            Skipped = Enumerable.Range(0, n).Where(i => errors[i] is not null)
+                .Select(i => new SkippedImage(images[i].NumericId, errors[i]!.Path, errors[i]!.Problem)).ToList(),
+        };
+    }
+
+    /// <summary>Decodes a mask that must hold only 0 and 255.</summary>
+    /// <exception cref="ImageDataException">Unreadable, or a value other than 0 and 255.</exception>
+    public static GrayImage LoadBinaryMask(string path)
+    {
+        var mask = ImageIO.LoadGray(path);
+        var p = mask.Pixels;
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (p[i] is not (0 or 255))
+            {
+                throw new ImageDataException(path, $"mask is not binary: value {p[i]} at ({i % mask.Width}, {i / mask.Width}); expected only 0 and 255");
+            }
+        }
+
+        return mask;
+    }
+}
