@@ -35,70 +35,21 @@ public sealed partial class CubDataset
         }
 
         var images = Split(split);
-        var n = images.Count;
-        var plane = 3 * size * size;
-        var pixels = new float[checked(n * plane)];
-        var regions = parts.Select(_ => new RegionOfInterest?[n]).ToArray();
-        var errors = new ImageDataException?[n];
-        var done = 0;
-        Parallel.For(
-            0,
-            n,
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
-            (i, state) =>
+        return SplitLoader.Load(
+            images.Count,
+            size,
+            Classes.Count,
+            [.. parts.Select(p => p.Name)],
+            i => new SplitLoader.Item(images[i].Id, images[i].ClassIndex),
+            (i, destination) =>
             {
                 var image = images[i];
-                try
-                {
-                    var rgb = ImageIO.LoadRgb(image.FullPath);
-                    ImageResize.BilinearToPlanar(rgb, size, size, pixels.AsSpan(i * plane, plane));
-                    for (var p = 0; p < parts.Count; p++)
-                    {
-                        regions[p][i] = GetRegion(image, parts[p], size, size, roiOptions, (rgb.Width, rgb.Height));
-                    }
-                }
-                catch (ImageDataException e)
-                {
-                    errors[i] = e;
-                    if (!options.SkipCorrupt)
-                    {
-                        state.Stop();
-                    }
-                }
-
-                progress?.Report(Interlocked.Increment(ref done));
-            });
-
-        var firstError = Array.FindIndex(errors, e => e is not null);
-        if (firstError >= 0 && !options.SkipCorrupt)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[firstError]!);
-        }
-
-        var keep = Enumerable.Range(0, n).Where(i => errors[i] is null).ToArray();
-        if (keep.Length != n)
-        {
-            var compact = new float[keep.Length * plane];
-            for (var k = 0; k < keep.Length; k++)
-            {
-                Array.Copy(pixels, keep[k] * plane, compact, k * plane, plane);
-            }
-
-            pixels = compact;
-        }
-
-        return new LoadedSplit
-        {
-            Count = keep.Length,
-            Size = size,
-            ClassCount = Classes.Count,
-            Pixels = pixels,
-            Labels = keep.Select(i => images[i].ClassIndex).ToArray(),
-            ImageIds = keep.Select(i => images[i].Id).ToArray(),
-            Regions = parts.Select((p, k) => (p.Name, Values: keep.Select(i => regions[k][i]).ToArray()))
-                .ToDictionary(t => t.Name, t => t.Values),
-            Skipped = Enumerable.Range(0, n).Where(i => errors[i] is not null)
-                .Select(i => new SkippedImage(images[i].Id, errors[i]!.Path, errors[i]!.Problem)).ToList(),
-        };
+                var rgb = ImageIO.LoadRgb(image.FullPath);
+                ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                return [.. parts.Select(part => GetRegion(image, part, size, size, roiOptions, (rgb.Width, rgb.Height)))];
+            },
+            options,
+            progress,
+            cancellationToken);
     }
 }

@@ -30,75 +30,30 @@ public sealed partial class IsicDataset
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         options ??= new SplitLoadOptions();
         var images = Split(split);
-        var n = images.Count;
-        var plane = 3 * size * size;
-        var pixels = new float[checked(n * plane)];
-        var regions = new RegionOfInterest?[n];
-        var errors = new ImageDataException?[n];
-        var done = 0;
-        Parallel.For(
-            0,
-            n,
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
-            (i, state) =>
+        return SplitLoader.Load(
+            images.Count,
+            size,
+            Math.Max(1, Classes.Count),
+            [LesionRegion],
+            i => new SplitLoader.Item(images[i].NumericId, Math.Max(0, images[i].ClassIndex)),
+            (i, destination) =>
             {
                 var image = images[i];
-                try
+                var rgb = ImageIO.LoadRgb(image.ImagePath);
+                var mask = LoadBinaryMask(image.MaskPath);
+                if (mask.Width != rgb.Width || mask.Height != rgb.Height)
                 {
-                    var rgb = ImageIO.LoadRgb(image.ImagePath);
-                    var mask = LoadBinaryMask(image.MaskPath);
-                    if (mask.Width != rgb.Width || mask.Height != rgb.Height)
-                    {
-                        throw new ImageDataException(image.MaskPath, $"mask is {mask.Width}×{mask.Height} but its image is {rgb.Width}×{rgb.Height}");
-                    }
-
-                    ImageResize.BilinearToPlanar(rgb, size, size, pixels.AsSpan(i * plane, plane));
-                    var small = ImageResize.Nearest(mask, size, size);
-                    var values = small.Pixels.Select(p => p != 0 ? 1f : 0f).ToArray();
-                    regions[i] = new RegionOfInterest(image.NumericId, LesionRegion, new SaliencyMap(size, size, values), RoiSource.Mask);
-                }
-                catch (ImageDataException e)
-                {
-                    errors[i] = e;
-                    if (!options.SkipCorrupt)
-                    {
-                        state.Stop();
-                    }
+                    throw new ImageDataException(image.MaskPath, $"mask is {mask.Width}×{mask.Height} but its image is {rgb.Width}×{rgb.Height}");
                 }
 
-                progress?.Report(Interlocked.Increment(ref done));
-            });
-
-        var firstError = Array.FindIndex(errors, e => e is not null);
-        if (firstError >= 0 && !options.SkipCorrupt)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[firstError]!);
-        }
-
-        var keep = Enumerable.Range(0, n).Where(i => errors[i] is null).ToArray();
-        if (keep.Length != n)
-        {
-            var compact = new float[keep.Length * plane];
-            for (var k = 0; k < keep.Length; k++)
-            {
-                Array.Copy(pixels, keep[k] * plane, compact, k * plane, plane);
-            }
-
-            pixels = compact;
-        }
-
-        return new LoadedSplit
-        {
-            Count = keep.Length,
-            Size = size,
-            ClassCount = Math.Max(1, Classes.Count),
-            Pixels = pixels,
-            Labels = keep.Select(i => Math.Max(0, images[i].ClassIndex)).ToArray(),
-            ImageIds = keep.Select(i => images[i].NumericId).ToArray(),
-            Regions = new Dictionary<string, RegionOfInterest?[]> { [LesionRegion] = keep.Select(i => regions[i]).ToArray() },
-            Skipped = Enumerable.Range(0, n).Where(i => errors[i] is not null)
-                .Select(i => new SkippedImage(images[i].NumericId, errors[i]!.Path, errors[i]!.Problem)).ToList(),
-        };
+                ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                var small = ImageResize.Nearest(mask, size, size);
+                var values = small.Pixels.Select(p => p != 0 ? 1f : 0f).ToArray();
+                return [new RegionOfInterest(image.NumericId, LesionRegion, new SaliencyMap(size, size, values), RoiSource.Mask)];
+            },
+            options,
+            progress,
+            cancellationToken);
     }
 
     /// <summary>Decodes a mask that must hold only 0 and 255.</summary>
