@@ -1,0 +1,168 @@
+using Chorus.Data.Imaging;
+using Chorus.Data.Loading;
+using Chorus.Data.Regions;
+using Chorus.Explanations;
+
+namespace Chorus.Data.Folders;
+
+public sealed partial class FolderDataset
+{
+    /// <summary>
+    /// Decodes the images of <paramref name="split"/> in parallel, resizes them (bilinear) to
+    /// <paramref name="size"/>×<paramref name="size"/> and builds the requested regions at the same size (see
+    /// <see cref="GetRegion"/>). The result is independent of the number of threads.
+    /// </summary>
+    /// <param name="split">Train, test or all images.</param>
+    /// <param name="size">Side S of the output images.</param>
+    /// <param name="options">Options. <see cref="SplitLoadOptions.Parts"/> selects regions by <see cref="RoiPart.Name"/>
+    /// (e.g. <c>new RoiPart("mask", [])</c>; part ids are ignored); null (default) builds every name of <see cref="RegionNames"/>,
+    /// an empty list none.</param>
+    /// <param name="progress">Receives the number of images processed so far.</param>
+    /// <param name="cancellationToken">Stops between images.</param>
+    /// <exception cref="ChorusException">The split has no images.</exception>
+    /// <exception cref="ArgumentException">A requested region is not one of <see cref="RegionNames"/>.</exception>
+    /// <exception cref="ImageDataException">An image or mask cannot be read, or a mask is not binary or not of its image's
+    /// size, and <see cref="SplitLoadOptions.SkipCorrupt"/> is false.</exception>
+    public LoadedSplit LoadSplit(
+        FolderSplit split,
+        int size,
+        SplitLoadOptions? options = null,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        options ??= new SplitLoadOptions();
+        var roiOptions = options.Roi ?? new RoiOptions();
+        roiOptions.Validate();
+        var names = options.Parts?.Select(p => p.Name).ToList() ?? [.. RegionNames];
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+        {
+            throw new ArgumentException("Requested regions must have distinct names.", nameof(options));
+        }
+
+        if (names.FirstOrDefault(n => !RegionNames.Contains(n)) is { } unknown)
+        {
+            var known = RegionNames.Count == 0 ? "none (no masks/ and no regions.csv)" : string.Join(", ", RegionNames);
+            throw new ArgumentException($"Folder dataset '{Root}' has no region '{unknown}'; its regions: {known}.", nameof(options));
+        }
+
+        var images = Split(split);
+        if (images.Count == 0)
+        {
+            throw new ChorusException($"Folder dataset '{Root}': the {split.ToString().ToLowerInvariant()} split has no images" +
+                (HasSplitFile ? $" (see {SplitFile})." : " (check TestFraction and the number of images per class)."));
+        }
+
+        return SplitLoader.Load(
+            images.Count,
+            size,
+            Classes.Count,
+            names,
+            i => new SplitLoader.Item(images[i].Id, images[i].ClassIndex),
+            (i, destination) =>
+            {
+                var image = images[i];
+                var rgb = ImageIO.LoadRgb(image.FullPath);
+                ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                return [.. names.Select(name => GetRegion(image, name, size, size, roiOptions))];
+            },
+            options,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The region <paramref name="name"/> of <paramref name="image"/> at <paramref name="width"/>×<paramref name="height"/>,
+    /// aligned with the image resized (without crop) to that size:
+    /// <list type="bullet">
+    /// <item><see cref="MaskRegion"/>: the mask resized with nearest neighbour (<see cref="ImageResize.Nearest"/>);</item>
+    /// <item>a <c>regions.csv</c> name: the union of its rows. A point is a disc of radius
+    /// <see cref="RoiOptions.DiscRadiusFraction"/> × max(image width, height), a box the rectangle; membership is tested at
+    /// output pixel centres mapped back to the original image (a disc becomes an ellipse under non-uniform resize,
+    /// exactly like the image). A point or box too small to cover any output pixel centre keeps the one output pixel
+    /// containing the keypoint (the box centre).</item>
+    /// </list>
+    /// </summary>
+    /// <returns>The region, or null when the image has no such mask or rows.</returns>
+    /// <exception cref="ImageDataException">The mask cannot be read, is not binary or is not of the image's size.</exception>
+    public RegionOfInterest? GetRegion(FolderImage image, string name, int width, int height, RoiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        options ??= new RoiOptions();
+        options.Validate();
+        var values = new float[width * height];
+        if (name == MaskRegion)
+        {
+            if (image.MaskPath is not { } path)
+            {
+                return null;
+            }
+
+            var mask = LoadBinaryMask(path);
+            if (mask.Width != image.Width || mask.Height != image.Height)
+            {
+                throw new ImageDataException(path, $"mask is {mask.Width}×{mask.Height} but its image {image.RelativePath} is {image.Width}×{image.Height}");
+            }
+
+            var small = ImageResize.Nearest(mask, width, height);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = small.Pixels[i] != 0 ? 1f : 0f;
+            }
+
+            return new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), RoiSource.Mask);
+        }
+
+        var source = RoiSource.None;
+        foreach (var row in image.Regions.Where(r => r.Name == name))
+        {
+            var before = values.Count(v => v != 0);
+            double cx, cy;
+            if (row.Kind == FolderRegionKind.Point)
+            {
+                var r = options.DiscRadiusFraction * Math.Max(image.Width, image.Height);
+                var r2 = r * r;
+                Fill(values, width, height, image.Width, image.Height, (x, y) => ((x - row.X) * (x - row.X)) + ((y - row.Y) * (y - row.Y)) <= r2);
+                (cx, cy) = (row.X, row.Y);
+                source |= RoiSource.Keypoint;
+            }
+            else
+            {
+                Fill(values, width, height, image.Width, image.Height, (x, y) => x >= row.X && x < row.X + row.Width && y >= row.Y && y < row.Y + row.Height);
+                (cx, cy) = (row.X + (row.Width / 2.0), row.Y + (row.Height / 2.0));
+                source |= RoiSource.Box;
+            }
+
+            if (values.Count(v => v != 0) == before)
+            {
+                // Too small to survive the resize: keep the output pixel that contains the keypoint (box centre).
+                var u = Math.Clamp((int)Math.Floor(cx * width / image.Width), 0, width - 1);
+                var v = Math.Clamp((int)Math.Floor(cy * height / image.Height), 0, height - 1);
+                values[(v * width) + u] = 1f;
+            }
+        }
+
+        return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
+    }
+
+    /// <summary>Sets every output pixel whose centre, mapped back to the source image, satisfies <paramref name="inside"/>.</summary>
+    private static void Fill(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, bool> inside)
+    {
+        var sx = (double)sourceWidth / width;
+        var sy = (double)sourceHeight / height;
+        for (var v = 0; v < height; v++)
+        {
+            var y = (v + 0.5) * sy;
+            for (var u = 0; u < width; u++)
+            {
+                if (inside((u + 0.5) * sx, y))
+                {
+                    values[(v * width) + u] = 1f;
+                }
+            }
+        }
+    }
+}
