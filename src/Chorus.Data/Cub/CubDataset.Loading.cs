@@ -16,6 +16,7 @@ public sealed partial class CubDataset
     /// <param name="options">Options; default: no regions, corrupt images throw.</param>
     /// <param name="progress">Receives the number of images processed so far.</param>
     /// <param name="cancellationToken">Stops between images.</param>
+    /// <exception cref="ChorusException">The split has no images.</exception>
     /// <exception cref="ImageDataException">An image or mask cannot be read and <see cref="SplitLoadOptions.SkipCorrupt"/> is false.</exception>
     public LoadedSplit LoadSplit(
         CubSplit split,
@@ -35,6 +36,10 @@ public sealed partial class CubDataset
         }
 
         var images = Split(split);
+        if (images.Count == 0)
+        {
+            throw new ChorusException($"CUB dataset '{Root}': the {split.ToString().ToLowerInvariant()} split has no images (see train_test_split.txt and the class selection).");
+        }
         return SplitLoader.Load(
             images.Count,
             size,

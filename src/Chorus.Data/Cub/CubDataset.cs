@@ -29,7 +29,7 @@ public sealed partial class CubDataset
     /// <summary>All images ordered by id.</summary>
     public IReadOnlyList<CubImage> Images { get; }
 
-    /// <summary>Classes ordered by id; <c>Classes[i].Index == i</c>.</summary>
+    /// <summary>Classes ordered by id; <c>Classes[i].Index == i</c>. With <see cref="CubLoadOptions.Classes"/> only the selected classes, renumbered 0..k-1.</summary>
     public IReadOnlyList<CubClass> Classes { get; }
 
     /// <summary>Parts of <c>parts/parts.txt</c> ordered by id (empty when absent).</summary>
@@ -194,6 +194,7 @@ public sealed partial class CubDataset
             }
         });
         var locs = new Dictionary<int, Dictionary<int, PartLocation>>();
+        var locLines = new Dictionary<(int Image, int Part), int>();
         var locsFile = "parts/part_locs.txt";
         r.Read(locsFile, required: parts.Count > 0, fields: 5, (line, f) =>
         {
@@ -227,7 +228,10 @@ public sealed partial class CubDataset
             if (!perImage.TryAdd(part, new PartLocation(x, y, vis == 1)))
             {
                 r.Add(line, $"duplicate entry for image {id}, part {part}");
+                return;
             }
+
+            locLines[(id, part)] = line;
         });
 
         foreach (var id in paths.Keys.Order())
@@ -243,15 +247,31 @@ public sealed partial class CubDataset
             }
         }
 
+        if (options.Classes is { } selected)
+        {
+            if (selected.Count == 0)
+            {
+                throw new ArgumentException("The class selection is empty.", nameof(options));
+            }
+
+            var missing = selected.Where(id => !classNames.ContainsKey(id)).Order().ToList();
+            if (missing.Count > 0 && r.Has("classes.txt"))
+            {
+                var range = classNames.Count == 0 ? "it lists no classes" : $"its ids: {ClassSelection.Format(classNames.Keys)}";
+                r.AddFile("classes.txt", $"selected class id{(missing.Count > 1 ? "s" : string.Empty)} {ClassSelection.Format(missing)} not in this file ({range})");
+            }
+        }
+
         if (r.Problems.Count > 0)
         {
             throw new CubFormatException(full, r.Problems);
         }
 
-        var classes = classNames.OrderBy(c => c.Key).Select((c, i) => new CubClass(i, c.Key, c.Value)).ToList();
+        bool Kept(int classId) => options.Classes is null || options.Classes.Contains(classId);
+        var classes = classNames.Where(c => Kept(c.Key)).OrderBy(c => c.Key).Select((c, i) => new CubClass(i, c.Key, c.Value)).ToList();
         var indexOf = classes.ToDictionary(c => c.Id, c => c.Index);
         var empty = new Dictionary<int, PartLocation>();
-        var images = paths.OrderBy(p => p.Key).Select(p =>
+        var images = paths.Where(p => Kept(labels[p.Key])).OrderBy(p => p.Key).Select(p =>
         {
             var cls = labels[p.Key];
             return new CubImage(
@@ -265,7 +285,72 @@ public sealed partial class CubDataset
                 haveBoxes && boxes.TryGetValue(p.Key, out var box) ? box : null,
                 locs.TryGetValue(p.Key, out var l) ? l : empty);
         }).ToList();
-        return new CubDataset(full, images, classes, parts.Values.OrderBy(p => p.Id).ToList());
+        var dataset = new CubDataset(full, images, classes, parts.Values.OrderBy(p => p.Id).ToList());
+        if (options.CheckImages)
+        {
+            var problems = dataset.CheckImages(id => r.LineOf("images.txt", id), id => r.LineOf("bounding_boxes.txt", id), locLines);
+            if (problems.Count > 0)
+            {
+                throw new CubFormatException(full, problems);
+            }
+        }
+
+        return dataset;
+    }
+
+    /// <summary>Decodes every image in parallel and checks it against boxes, keypoints and masks (see <see cref="CubLoadOptions.CheckImages"/>).</summary>
+    private List<CubProblem> CheckImages(Func<int, int> imageLine, Func<int, int> boxLine, Dictionary<(int Image, int Part), int> locLines)
+    {
+        const float Tolerance = 1f;
+        var found = new List<CubProblem>[Images.Count];
+        Parallel.For(0, Images.Count, i =>
+        {
+            var image = Images[i];
+            var list = found[i] = [];
+            int w, h;
+            try
+            {
+                var rgb = Imaging.ImageIO.LoadRgb(image.FullPath);
+                (w, h) = (rgb.Width, rgb.Height);
+            }
+            catch (Imaging.ImageDataException e)
+            {
+                list.Add(new CubProblem("images.txt", imageLine(image.Id), $"image {image.Id}: images/{image.RelativePath}: {e.Problem}"));
+                return;
+            }
+
+            if (image.Box is { } b && (b.X < -Tolerance || b.Y < -Tolerance || b.X + b.Width > w + Tolerance || b.Y + b.Height > h + Tolerance))
+            {
+                list.Add(new CubProblem("bounding_boxes.txt", boxLine(image.Id), $"image {image.Id}: box ({b.X}, {b.Y}, {b.Width}, {b.Height}) is outside the {w}×{h} image"));
+            }
+
+            foreach (var (part, loc) in image.Parts.OrderBy(p => p.Key))
+            {
+                if (loc.Visible && (loc.X < -Tolerance || loc.Y < -Tolerance || loc.X > w + Tolerance || loc.Y > h + Tolerance))
+                {
+                    list.Add(new CubProblem("parts/part_locs.txt", locLines.GetValueOrDefault((image.Id, part)), $"image {image.Id}: part {part} keypoint ({loc.X}, {loc.Y}) is outside the {w}×{h} image"));
+                }
+            }
+
+            var masks = new[] { SegmentationPath(image) }.Concat(Parts.Select(p => PartMaskPath(image, p.Id))).OfType<string>();
+            foreach (var mask in masks)
+            {
+                var rel = Path.GetRelativePath(Root, mask).Replace('\\', '/');
+                try
+                {
+                    var (mw, mh) = Imaging.ImageIO.ReadSize(mask);
+                    if ((mw, mh) != (w, h))
+                    {
+                        list.Add(new CubProblem(rel, 0, $"mask is {mw}×{mh} but image {image.Id} (images/{image.RelativePath}) is {w}×{h}"));
+                    }
+                }
+                catch (Imaging.ImageDataException e)
+                {
+                    list.Add(new CubProblem(rel, 0, e.Problem));
+                }
+            }
+        });
+        return [.. found.SelectMany(l => l)];
     }
 
     /// <summary>Why a relative image path is unsafe, or null: rooted paths and <c>..</c> segments would escape the root.</summary>

@@ -4,7 +4,7 @@ namespace Chorus.Data.Cub;
 /// <param name="Id">1-based id from <c>images.txt</c>.</param>
 /// <param name="RelativePath">Path under <c>images/</c>, forward slashes, as in <c>images.txt</c>.</param>
 /// <param name="FullPath">Absolute path of the image file.</param>
-/// <param name="ClassIndex">0-based model label: position of the class among the classes ordered by id.</param>
+/// <param name="ClassIndex">0-based model label: position of the class among the (kept, see <see cref="CubLoadOptions.Classes"/>) classes ordered by id.</param>
 /// <param name="ClassId">The class id from <c>image_class_labels.txt</c>.</param>
 /// <param name="ClassName">The class name from <c>classes.txt</c> (e.g. <c>001.Black_footed_Albatross</c>).</param>
 /// <param name="IsTrain">1 in <c>train_test_split.txt</c>.</param>

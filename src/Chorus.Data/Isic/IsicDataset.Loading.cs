@@ -19,6 +19,7 @@ public sealed partial class IsicDataset
     /// <param name="options">Only <see cref="SplitLoadOptions.SkipCorrupt"/> and <see cref="SplitLoadOptions.MaxDegreeOfParallelism"/> apply.</param>
     /// <param name="progress">Receives the number of images processed so far.</param>
     /// <param name="cancellationToken">Stops between images.</param>
+    /// <exception cref="ChorusException">The split has no images.</exception>
     /// <exception cref="ImageDataException">An image or mask cannot be read or the mask is not binary, and <see cref="SplitLoadOptions.SkipCorrupt"/> is false.</exception>
     public LoadedSplit LoadSplit(
         IsicSplit split,
@@ -30,6 +31,11 @@ public sealed partial class IsicDataset
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         options ??= new SplitLoadOptions();
         var images = Split(split);
+        if (images.Count == 0)
+        {
+            throw new ChorusException($"ISIC dataset '{Root}': the {split.ToString().ToLowerInvariant()} split has no images" +
+                (IsOfficialLayout ? $" (no image/mask pairs in {InputFolder(split)}/)." : " (a flat folder holds only the training split)."));
+        }
         return SplitLoader.Load(
             images.Count,
             size,
