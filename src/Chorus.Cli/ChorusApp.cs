@@ -49,7 +49,7 @@ public static class ChorusApp
             config.AddBranch("data", data =>
             {
                 data.SetDescription("Inspect dataset folders.");
-                data.AddCommand<DataCheckCommand>("check").WithDescription("Validate a dataset folder (cub or isic2018): summary, problems with file:line; exit 1 on problems.");
+                data.AddCommand<DataCheckCommand>("check").WithDescription("Validate a dataset folder (cub, isic2018 or folder): summary, problems with file:line; exit 1 on problems.");
             });
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")

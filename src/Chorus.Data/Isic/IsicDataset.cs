@@ -185,6 +185,25 @@ public sealed partial class IsicDataset
             problems.Add(new(".", 0, $"no ISIC_<id>.jpg images or masks found (expected {InputFolder(IsicSplit.Training)}/ + {GroundTruthFolder(IsicSplit.Training)}/, or the files side by side)"));
         }
 
+        if (options.CheckPixels)
+        {
+            var errors = new ImageDataException?[result.Count];
+            Parallel.For(0, result.Count, i =>
+            {
+                try
+                {
+                    ImageIO.LoadRgb(result[i].ImagePath);
+                    LoadBinaryMask(result[i].MaskPath);
+                }
+                catch (ImageDataException e)
+                {
+                    errors[i] = e;
+                }
+            });
+            problems.AddRange(errors.OfType<ImageDataException>().Select(e => new IsicProblem(Rel(full, e.Path), 0, e.Problem)));
+            result = result.Where((_, i) => errors[i] is null).ToList();
+        }
+
         if (problems.Count > 0 && !options.Lenient)
         {
             throw new IsicFormatException(full, problems);

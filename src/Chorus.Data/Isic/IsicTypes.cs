@@ -32,7 +32,9 @@ public sealed record IsicImage(
 /// <param name="LabelsCsv">Labels file (absolute or relative to the root). Default null: the only <c>*.csv</c> at the root, if any.</param>
 /// <param name="Lenient">Keep going on problems: problem images are left out and listed in <see cref="IsicDataset.Problems"/>
 /// instead of throwing <see cref="IsicFormatException"/>. Default false.</param>
-public sealed record IsicLoadOptions(string? LabelsCsv = null, bool Lenient = false);
+/// <param name="CheckPixels">Also decode every image and mask in parallel: corrupt or truncated files and masks that are not
+/// 0/255 become problems naming the file (otherwise <see cref="IsicDataset.LoadSplit"/> finds them). Default false: headers only.</param>
+public sealed record IsicLoadOptions(string? LabelsCsv = null, bool Lenient = false, bool CheckPixels = false);
 
 /// <summary>One problem found while reading an ISIC dataset: file (relative to the root), 1-based line (0 = whole file), message.</summary>
 public sealed record IsicProblem(string File, int Line, string Message)
