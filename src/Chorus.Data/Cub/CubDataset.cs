@@ -321,14 +321,14 @@ public sealed partial class CubDataset
 
             if (image.Box is { } b && (b.X < -Tolerance || b.Y < -Tolerance || b.X + b.Width > w + Tolerance || b.Y + b.Height > h + Tolerance))
             {
-                list.Add(new CubProblem("bounding_boxes.txt", boxLine(image.Id), $"image {image.Id}: box ({b.X}, {b.Y}, {b.Width}, {b.Height}) is outside the {w}×{h} image"));
+                list.Add(new CubProblem("bounding_boxes.txt", boxLine(image.Id), string.Create(CultureInfo.InvariantCulture, $"image {image.Id}: box ({b.X}, {b.Y}, {b.Width}, {b.Height}) is outside the {w}×{h} image")));
             }
 
             foreach (var (part, loc) in image.Parts.OrderBy(p => p.Key))
             {
                 if (loc.Visible && (loc.X < -Tolerance || loc.Y < -Tolerance || loc.X > w + Tolerance || loc.Y > h + Tolerance))
                 {
-                    list.Add(new CubProblem("parts/part_locs.txt", locLines.GetValueOrDefault((image.Id, part)), $"image {image.Id}: part {part} keypoint ({loc.X}, {loc.Y}) is outside the {w}×{h} image"));
+                    list.Add(new CubProblem("parts/part_locs.txt", locLines.GetValueOrDefault((image.Id, part)), string.Create(CultureInfo.InvariantCulture, $"image {image.Id}: part {part} keypoint ({loc.X}, {loc.Y}) is outside the {w}×{h} image")));
                 }
             }
 
