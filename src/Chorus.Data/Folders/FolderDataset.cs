@@ -359,9 +359,9 @@ public sealed partial class FolderDataset
                 }
             }
 
-            if (!ok || bad.Contains(image.RelativePath))
+            if (!ok || image.Width == 0)
             {
-                continue;
+                continue; // a malformed number, or an image whose header could not be read (already a problem)
             }
 
             var (x, y) = (numbers[0], numbers[1]);
