@@ -95,6 +95,8 @@ public class CubDatasetTests(SynthBirdsFixture fixture) : IClassFixture<SynthBir
         { "train_test_split.txt", "\n6 1", "\n6 1 1", "train_test_split.txt:6: malformed line '6 1 1': expected 2 fields, got 3" },
         { "train_test_split.txt", "\n6 1", "\n6 2", "train_test_split.txt:6: image 6: train flag must be 0 or 1, got 2" },
         { "image_class_labels.txt", "\n9 ", "\n99 ", "image_class_labels.txt:9: image id 99 is not in images.txt" },
+        { "parts/part_locs.txt", "\n1 3 ", "\n1 2 ", "parts/part_locs.txt:3: duplicate entry for image 1, part 2" },
+        { "parts/part_locs.txt", "\n2 1 ", "\n2 99 ", "parts/part_locs.txt:16: image 2: part id 99 is not in parts/parts.txt" },
     };
 
     [Theory]
