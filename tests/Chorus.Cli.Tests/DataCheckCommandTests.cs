@@ -191,6 +191,20 @@ public class DataCheckCommandTests
     }
 
     [Fact]
+    public async Task Cub_Detected_EvenWithoutImagesTxt()
+    {
+        var dir = Path.Combine(TestPaths.TempDir(), "birds");
+        SynthBirds.Generate(dir, new SynthBirdsOptions(Species: 4, ImageSize: 32, Count: 24));
+        File.Delete(Path.Combine(dir, "images.txt"));
+
+        var (code, output) = await CliRunner.RunAsync("data", "check", dir);
+
+        Assert.Equal(1, code);
+        Assert.Contains("Format: cub", output);
+        Assert.Contains("images.txt: file is missing", output);
+    }
+
+    [Fact]
     public async Task Cub_Classes_SummaryOfTheSubset_WithDenseLabels()
     {
         var dir = Path.Combine(TestPaths.TempDir(), "birds");

@@ -10,7 +10,7 @@ namespace Chorus.Cli.Commands;
 /// <summary>
 /// <c>chorus data check DIR [--format cub|isic2018|folder]</c>: validates a dataset folder, prints a summary and the first
 /// problems (file:line). Exit 0 without problems, 1 with problems; a missing folder or bad option is a user error (2).
-/// Without <c>--format</c> the layout is detected: <c>images.txt</c> → cub, the ISIC 2018 folders or <c>ISIC_*.jpg</c> files →
+/// Without <c>--format</c> the layout is detected: CUB's text files (<c>images.txt</c>, <c>classes.txt</c>, …) → cub, the ISIC 2018 folders or <c>ISIC_*.jpg</c> files →
 /// isic2018, else folder. Images are decoded (corrupt/truncated files, masks) unless <c>--no-decode</c>.
 /// </summary>
 public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCommand.Settings>
@@ -96,7 +96,7 @@ public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCo
         return 1;
     }
 
-    /// <summary>cub when <c>images.txt</c> exists, isic2018 for the official folders or <c>ISIC_*.jpg</c> files, else folder.</summary>
+    /// <summary>cub when one of CUB's required text files exists, isic2018 for the official folders or <c>ISIC_*.jpg</c> files, else folder.</summary>
     public static string Detect(string dir)
     {
         if (!Directory.Exists(dir))
@@ -104,7 +104,7 @@ public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCo
             throw new DirectoryNotFoundException($"Dataset folder '{Path.GetFullPath(dir)}' does not exist.");
         }
 
-        if (File.Exists(Path.Combine(dir, "images.txt")))
+        if (new[] { "images.txt", "classes.txt", "image_class_labels.txt", "train_test_split.txt" }.Any(f => File.Exists(Path.Combine(dir, f))))
         {
             return "cub";
         }
