@@ -122,7 +122,7 @@ internal static class LesionRenderer
 
         var netPeriod = lr.Range(3.0, 4.5) * s;
         var netAngle = lr.Range(0, Math.PI);
-        var netAmp = lr.Range(0.0, 0.2);
+        var netAmp = lr.Range(0.0, 0.22);
         var lesionNoise = ValueNoise.Create(ref lr, 5);
         var warpU = ValueNoise.Create(ref lr, 4);
         var warpV = ValueNoise.Create(ref lr, 4);
@@ -146,6 +146,10 @@ internal static class LesionRenderer
         var ov = overlay.GetPixelSpan();
         var cosN = MathF.Cos(netAngle);
         var sinN = MathF.Sin(netAngle);
+        var cosN60 = MathF.Cos(netAngle + (MathF.PI / 3));
+        var sinN60 = MathF.Sin(netAngle + (MathF.PI / 3));
+        var cosN120 = MathF.Cos(netAngle + (2 * MathF.PI / 3));
+        var sinN120 = MathF.Sin(netAngle + (2 * MathF.PI / 3));
         var cosG = MathF.Cos(gradAngle);
         var sinG = MathF.Sin(gradAngle);
         for (var y = 0; y < n; y++)
@@ -179,10 +183,15 @@ internal static class LesionRenderer
                         lc = (Mix(lc.R, pt.Colour.R, w), Mix(lc.G, pt.Colour.G, w), Mix(lc.B, pt.Colour.B, w));
                     }
 
-                    // Pigment network: dark lines around light holes, on a warped grid, fading towards the border.
-                    var nu = (cosN * fx) + (sinN * fy) + (2 * netPeriod * (warpU.Sample(u, v) - 0.5f));
-                    var nv = (-sinN * fx) + (cosN * fy) + (2 * netPeriod * (warpV.Sample(u, v) - 0.5f));
-                    var cell = 0.25f * (2 + MathF.Cos(2 * MathF.PI * nu / netPeriod) + MathF.Cos(2 * MathF.PI * nv / netPeriod));
+                    // Pigment network: a honeycomb (three plane waves 60° apart) on a warped grid; dark lines around
+                    // light holes, fading towards the border.
+                    var wx = fx + (2 * netPeriod * (warpU.Sample(u, v) - 0.5f));
+                    var wy = fy + (2 * netPeriod * (warpV.Sample(u, v) - 0.5f));
+                    var k = 2 * MathF.PI / netPeriod;
+                    var w0 = MathF.Cos(k * ((cosN * wx) + (sinN * wy)));
+                    var w1 = MathF.Cos(k * ((cosN60 * wx) + (sinN60 * wy)));
+                    var w2 = MathF.Cos(k * ((cosN120 * wx) + (sinN120 * wy)));
+                    var cell = Math.Clamp((w0 + w1 + w2 + 1.5f) / 4.5f, 0, 1); // 1 in the holes, 0 on the lines
                     var tex = (1 - (netAmp * (1 - (0.6f * rho)) * (1 - (cell * cell)))) * (1 + (0.12f * (lesionNoise.Sample(u, v) - 0.5f)));
                     var alpha = rho < 0.7f ? 1f : 1 - (0.4f * MathF.Pow((rho - 0.7f) / 0.3f, 1.5f));
                     c = (Mix(c.R, lc.R * tex, alpha), Mix(c.G, lc.G * tex, alpha), Mix(c.B, lc.B * tex, alpha));
