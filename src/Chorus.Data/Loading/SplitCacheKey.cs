@@ -51,15 +51,16 @@ public sealed record SplitCacheKey(string DatasetRoot, string Format, string Spl
     /// <param name="split">Split name (e.g. <c>CubSplit.Train.ToString()</c>).</param>
     /// <param name="size">Side S of the decoded images.</param>
     /// <param name="options">The loader options (null = defaults).</param>
+    /// <param name="sourceFingerprint">The dataset's <see cref="FingerprintFiles"/>, when already computed (one listing serves every split); null: computed here.</param>
     /// <exception cref="DirectoryNotFoundException">The dataset folder does not exist.</exception>
-    public static SplitCacheKey Create(string datasetRoot, string format, string split, int size, SplitLoadOptions? options = null)
+    public static SplitCacheKey Create(string datasetRoot, string format, string split, int size, SplitLoadOptions? options = null, string? sourceFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(datasetRoot);
         ArgumentException.ThrowIfNullOrWhiteSpace(format);
         ArgumentException.ThrowIfNullOrWhiteSpace(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var root = Path.GetFullPath(datasetRoot);
-        return new SplitCacheKey(root, format, split, size, DescribeOptions(options), FingerprintFiles(root));
+        return new SplitCacheKey(root, format, split, size, DescribeOptions(options), sourceFingerprint ?? FingerprintFiles(root));
     }
 
     /// <summary>
