@@ -131,6 +131,29 @@ public class SplitCacheTests(SynthBirdsFixture fixture) : IClassFixture<SynthBir
     }
 
     [Fact]
+    public void LoadCub_WithAndWithoutCache_SameSplit_SecondCallReadsTheFile()
+    {
+        // Given
+        var cache = TestPaths.TempDir("split-cache");
+        var ds = CubDataset.Load(fixture.Root);
+        var plain = SplitCache.LoadCub(null, ds, CubSplit.Test, 20, Options);
+
+        // When
+        var reports = 0;
+        var miss = SplitCache.LoadCub(cache, ds, CubSplit.Test, 20, Options);
+        var files = Directory.GetFiles(cache);
+        File.SetLastWriteTimeUtc(files.Single(), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var hit = SplitCache.LoadCub(cache, ds, CubSplit.Test, 20, Options, new SynchronousProgress(() => reports++));
+
+        // Then
+        AssertSame(plain, miss);
+        AssertSame(plain, hit);
+        Assert.Single(files);
+        Assert.Equal(0, reports);
+        Assert.Equal(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(files.Single()));
+    }
+
+    [Fact]
     public void Fingerprint_IgnoresCacheFilesInsideTheDataset()
     {
         // Given
@@ -142,6 +165,11 @@ public class SplitCacheTests(SynthBirdsFixture fixture) : IClassFixture<SynthBir
 
         // Then
         Assert.Equal(before, SplitCacheKey.FingerprintFiles(root));
+    }
+
+    private sealed class SynchronousProgress(Action report) : IProgress<int>
+    {
+        public void Report(int value) => report();
     }
 
     private static void AssertSame(LoadedSplit expected, LoadedSplit actual)
