@@ -1,6 +1,7 @@
 using Chorus.Data.Imaging;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
+using Chorus.Data.Transforms;
 
 namespace Chorus.Data.Cub;
 
@@ -8,7 +9,8 @@ public sealed partial class CubDataset
 {
     /// <summary>
     /// Decodes the images of <paramref name="split"/> in parallel, resizes them (bilinear) to
-    /// <paramref name="size"/>×<paramref name="size"/> and builds the requested regions at the same size.
+    /// <paramref name="size"/>×<paramref name="size"/> (stretched, or shorter side then centre crop with
+    /// <see cref="SplitLoadOptions.Crop"/>) and builds the requested regions at the same size and geometry.
     /// The result is independent of the number of threads.
     /// </summary>
     /// <param name="split">Train, test or all images.</param>
@@ -50,8 +52,15 @@ public sealed partial class CubDataset
             {
                 var image = images[i];
                 var rgb = ImageIO.LoadRgb(image.FullPath);
-                ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                return [.. parts.Select(part => GetRegion(image, part, size, size, roiOptions, (rgb.Width, rgb.Height)))];
+                if (!options.Crop)
+                {
+                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                    return [.. parts.Select(part => GetRegion(image, part, size, size, roiOptions, (rgb.Width, rgb.Height)))];
+                }
+
+                var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
+                crop.ApplyToPlanar(rgb, destination);
+                return [.. parts.Select(part => GetRegion(image, part, crop, roiOptions))];
             },
             options,
             progress,

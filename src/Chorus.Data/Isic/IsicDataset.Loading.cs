@@ -1,6 +1,7 @@
 using Chorus.Data.Imaging;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
+using Chorus.Data.Transforms;
 using Chorus.Explanations;
 
 namespace Chorus.Data.Isic;
@@ -16,7 +17,7 @@ public sealed partial class IsicDataset
     /// </summary>
     /// <param name="split">Which images.</param>
     /// <param name="size">Side S of the output images.</param>
-    /// <param name="options">Only <see cref="SplitLoadOptions.SkipCorrupt"/> and <see cref="SplitLoadOptions.MaxDegreeOfParallelism"/> apply.</param>
+    /// <param name="options">Only <see cref="SplitLoadOptions.SkipCorrupt"/>, <see cref="SplitLoadOptions.MaxDegreeOfParallelism"/> and <see cref="SplitLoadOptions.Crop"/> apply.</param>
     /// <param name="progress">Receives the number of images processed so far.</param>
     /// <param name="cancellationToken">Stops between images.</param>
     /// <exception cref="ChorusException">The split has no images.</exception>
@@ -52,8 +53,19 @@ public sealed partial class IsicDataset
                     throw new ImageDataException(image.MaskPath, $"mask is {mask.Width}×{mask.Height} but its image is {rgb.Width}×{rgb.Height}");
                 }
 
-                ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                var small = ImageResize.Nearest(mask, size, size);
+                GrayImage small;
+                if (options.Crop)
+                {
+                    var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
+                    crop.ApplyToPlanar(rgb, destination);
+                    small = crop.ApplyNearest(mask);
+                }
+                else
+                {
+                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                    small = ImageResize.Nearest(mask, size, size);
+                }
+
                 var values = small.Pixels.Select(p => p != 0 ? 1f : 0f).ToArray();
                 return [new RegionOfInterest(image.NumericId, LesionRegion, new SaliencyMap(size, size, values), RoiSource.Mask)];
             },

@@ -45,8 +45,12 @@ public sealed record SkippedImage(int ImageId, string Path, string Reason);
 /// failure, by image order, throws its <see cref="Imaging.ImageDataException"/>).</param>
 /// <param name="Roi">Options of the regions; default <c>new RoiOptions()</c>.</param>
 /// <param name="MaxDegreeOfParallelism">Decoding threads; -1 (default) for all cores. Does not affect the result.</param>
+/// <param name="Crop">Resize the shorter side to S and keep the centred S×S square (torchvision <c>Resize(S)</c> +
+/// <c>CenterCrop(S)</c>, <see cref="Transforms.GeometricTransform.ResizeShorterSideThenCentreCrop"/>) instead of stretching
+/// the whole image to S×S; regions follow the same geometry. Default false (stretch, as before).</param>
 public sealed record SplitLoadOptions(
     IReadOnlyList<RoiPart>? Parts = null,
     bool SkipCorrupt = false,
     RoiOptions? Roi = null,
-    int MaxDegreeOfParallelism = -1);
+    int MaxDegreeOfParallelism = -1,
+    bool Crop = false);

@@ -32,8 +32,11 @@ public sealed class EnsembleTrainer
     public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription)
     {
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        _options.Validate();
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        // Explicit None trains exactly like null; normalise so both hash to the same fingerprint as before augmentations existed.
+        _options = options.Augmentation is { IsNone: true } ? options with { Augmentation = null } : options;
         _modelDescription = modelDescription;
     }
 
@@ -222,6 +225,7 @@ public sealed class EnsembleTrainer
         var batches = StepsPerEpoch(train);
         var totalSteps = batches * epochs;
         var rng = new Random(unchecked((int)seed));
+        var augmentation = _options.EffectiveAugmentation();
         double epochLoss = 0, epochAcc = 0;
         var step = 0;
         for (var epoch = 1; epoch <= epochs; epoch++)
@@ -231,6 +235,7 @@ public sealed class EnsembleTrainer
             rng.Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
+            using var augmentationGenerator = augmentation is null ? null : new Generator(Augmentation.GeneratorSeed(_options.Seed, member, epoch));
             for (var b = 0; b < batches; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -239,7 +244,11 @@ public sealed class EnsembleTrainer
                 var index = tensor(idx.Select(i => (long)i).ToArray());
                 var x = train.Images.index_select(0, index);
                 var y = train.Labels.index_select(0, index);
-                if (_options.HorizontalFlip)
+                if (augmentation is not null)
+                {
+                    x = Augmentation.Apply(x, augmentation, augmentationGenerator!);
+                }
+                else if (_options.HorizontalFlip)
                 {
                     var flip = rand([idx.Length], generator: generator).lt(0.5).view(-1, 1, 1, 1);
                     x = where(flip, x.flip(3), x);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Chorus.Torch.Training;
 
 /// <summary>
@@ -20,6 +22,13 @@ namespace Chorus.Torch.Training;
 /// Learning rate of the backbone's trainable parameters for classifiers with a separate head (<see cref="Models.IHasHead"/>);
 /// the head uses <see cref="LearningRate"/>. <c>null</c> (default): one rate for all parameters.
 /// </param>
+/// <param name="Augmentation">
+/// Seeded per-batch augmentations (<see cref="Training.Augmentation"/>), drawn from a generator seeded from
+/// (<see cref="Seed"/>, member, epoch). <c>null</c> (default) or <see cref="AugmentationOptions.None"/>: only
+/// <see cref="HorizontalFlip"/>, exactly as before. When active, it replaces the <see cref="HorizontalFlip"/> step: an image
+/// is flipped (with probability 1/2) when either <see cref="HorizontalFlip"/> or <see cref="AugmentationOptions.Flip"/> is set.
+/// Left out of the serialised options when null, so run folders trained before this option existed still resume.
+/// </param>
 public sealed record TrainingOptions(
     int Members = 11,
     int Epochs = 4,
@@ -29,7 +38,8 @@ public sealed record TrainingOptions(
     long Seed = 0,
     bool HorizontalFlip = true,
     int PretrainEpochs = 0,
-    double? BackboneLearningRate = null)
+    double? BackboneLearningRate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AugmentationOptions? Augmentation = null)
 {
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values outside their ranges.</summary>
     public void Validate()
@@ -52,7 +62,13 @@ public sealed record TrainingOptions(
         {
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be zero or positive.");
         }
+
+        Augmentation?.Validate();
     }
+
+    /// <summary>The augmentations in effect (flip folded in from <see cref="HorizontalFlip"/>), or null when training uses only <see cref="HorizontalFlip"/>.</summary>
+    public AugmentationOptions? EffectiveAugmentation() =>
+        Augmentation is null || Augmentation.IsNone ? null : Augmentation with { Flip = Augmentation.Flip || HorizontalFlip };
 
     /// <summary>The seed of member <paramref name="index"/>.</summary>
     public long MemberSeed(int index) => (Seed * 1000) + index;
