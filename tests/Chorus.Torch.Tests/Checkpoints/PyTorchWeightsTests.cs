@@ -7,6 +7,8 @@ using static TorchSharp.torch;
 
 namespace Chorus.Torch.Tests.Checkpoints;
 
+// Seeds libtorch's global generator: runs alone so no parallel test draws from it in between.
+[Collection("Sequential")]
 public class PyTorchWeightsTests
 {
     [Fact]

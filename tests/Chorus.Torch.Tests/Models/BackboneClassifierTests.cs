@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 
 namespace Chorus.Torch.Tests.Models;
 
+// Seeds libtorch's global generator: runs alone so no parallel test draws from it in between.
+[Collection("Sequential")]
 public class BackboneClassifierTests
 {
     [Fact]

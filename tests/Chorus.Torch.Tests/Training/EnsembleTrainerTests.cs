@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 
 namespace Chorus.Torch.Tests.Training;
 
+// Seeds libtorch's global generator: runs alone so no parallel test draws from it in between.
+[Collection("Sequential")]
 public class EnsembleTrainerTests
 {
     /// <summary>Four classes: a bright square in one of the four quadrants, on noise (not flip-invariant).</summary>
