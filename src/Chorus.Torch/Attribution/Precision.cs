@@ -88,7 +88,7 @@ public sealed class BFloat16Classifier : IClassifier
             }
         }
 
-        model.Module.to(ScalarType.BFloat16);
+        Convert(model.Module, ScalarType.BFloat16);
     }
 
     /// <summary>The borrowed float32 model.</summary>
@@ -136,7 +136,7 @@ public sealed class BFloat16Classifier : IClassifier
 
         _disposed = true;
         var module = _inner.Module;
-        module.to(ScalarType.Float32);
+        Convert(module, ScalarType.Float32);
         using (torch.no_grad())
         {
             foreach (var (name, t) in module.state_dict())
@@ -154,6 +154,31 @@ public sealed class BFloat16Classifier : IClassifier
         }
 
         _saved.Clear();
+    }
+
+    /// <summary>
+    /// <c>module.to(dtype)</c> applied to every module that holds tensors itself, leaves first: TorchSharp 0.107's
+    /// recursive <c>Module.to</c> fails on containers such as <c>ModuleDict</c> ("same key ... Item"), which hold none.
+    /// </summary>
+    private static void Convert(nn.Module root, ScalarType dtype)
+    {
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        foreach (var m in root.named_modules().Select(nm => nm.module).Prepend(root))
+        {
+            if (!seen.Add(m) || (!m.named_parameters(recurse: false).Any() && !m.named_buffers(recurse: false).Any()))
+            {
+                continue;
+            }
+
+            try
+            {
+                m.to(dtype);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Cannot convert module '{m.GetName()}' ({m.GetType().Name}) to {dtype}: {e.Message}", "model", e);
+            }
+        }
     }
 }
 
