@@ -11,9 +11,25 @@ using static TorchSharp.torch;
 
 // Seconds per image of each attribution method on a random-weight ResNet-18 (batch 8, 2 threads, eval mode), single
 // model and an 11-member ensemble, next to the Captum 0.8 figures of bench/data/captum_baseline_<size>.json.
+// Also: --fidelity (bf16 vs fp32 maps, PrecisionBench.cs), --memory (peak RSS vs steps, MemoryBench.cs).
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
-//        [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+//        [--precision fp32|bf16] [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+if (args.Contains("--memory-child"))
+{
+    return MemoryBench.RunChild(args);
+}
+
+if (args.Contains("--memory"))
+{
+    return MemoryBench.Run(args);
+}
+
+if (args.Contains("--fidelity"))
+{
+    return PrecisionBench.Run(args);
+}
+
 var opts = Options.Parse(args);
 torch.set_num_threads(opts.Threads);
 var fast = opts.Variant == "fast";
@@ -48,6 +64,10 @@ if (fast)
     }
 }
 
+// --precision bf16: every model runs in bfloat16 for the whole benchmark (converted once; maps float32).
+var precision = PrecisionNames.Parse(Array.IndexOf(args, "--precision") is var pi and >= 0 && pi + 1 < args.Length ? args[pi + 1] : "fp32");
+var classifiers = models.Select(m => precision == Precision.BFloat16 ? new BFloat16Classifier(m) : (IClassifier)m).ToList();
+
 IAttributionMethod Method(string name, int igSteps, int gsSamples, Generator gen) => name switch
 {
     "Saliency" => new Saliency(new SaliencyOptions(true)),
@@ -64,7 +84,7 @@ Tensor RawGrad()
 {
     using var grad = torch.enable_grad();
     var xi = x.detach().requires_grad_(true);
-    var score = models[0].Forward(xi).gather(1, target.unsqueeze(1)).sum();
+    var score = classifiers[0].Forward(xi).gather(1, target.unsqueeze(1)).sum();
     return torch.autograd.grad([score], [xi])[0];
 }
 
@@ -74,7 +94,7 @@ string[] names = ["Saliency", "InputXGradient", "LayerGradCam_layer4_upsampled",
 var rows = new List<Row>();
 
 // Warm-up: one forward + input gradient per model (allocator, oneDNN primitive caches).
-foreach (var m in models)
+foreach (var m in classifiers)
 {
     using var s = NewDisposeScope();
     new Saliency().Attribute(m, x, target);
@@ -94,7 +114,7 @@ if (opts.Only != "ensemble")
         using var gen = new Generator(0);
         var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
         var raw = Time(opts.Repeats, RawGrad);
-        var times = Time(heavy ? 1 : opts.Repeats, () => method.Attribute(models[0], x, target));
+        var times = Time(heavy ? 1 : opts.Repeats, () => method.Attribute(classifiers[0], x, target));
         rows.Add(Row.Make("single", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_single"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
         Console.WriteLine(rows[^1]);
     }
@@ -113,7 +133,7 @@ if (opts.Only != "single")
         using var gen = new Generator(0);
         var method = Method(name, name == "IntegratedGradients" ? measured : 50, name == "GradientShap" ? measured : 20, gen);
         var raw = Time(opts.Repeats, RawGrad);
-        var times = Time(1, () => Ensemble(models, m => method.Attribute(m, x, target)));
+        var times = Time(1, () => Ensemble(classifiers, m => method.Attribute(m, x, target)));
         rows.Add(Row.Make("ensemble", name, times, opts.Batch, nominal, measured, peerMethods[name]?["s_per_img_ensemble"]?.GetValue<double>()).WithRaw(raw, opts.Batch, peerRaw));
         Console.WriteLine(rows[^1]);
     }
@@ -125,7 +145,7 @@ if (opts.Only != "single")
     {
         var cam = new GradCamOptions("layer4", false, CamUpsample.Bilinear);
         Tensor? sal = null, ixg = null, map = null;
-        foreach (var m in models)
+        foreach (var m in classifiers)
         {
             using var pass = FusedGradientPass.Compute(m, x, target, new FusedPassOptions(true, cam));
             sal = sal is null ? pass.Saliency.clone() : sal.add_(pass.Saliency);
@@ -142,7 +162,7 @@ if (opts.Only != "single")
 var load = LoadAvg();
 Console.WriteLine($"load at end {load}");
 Directory.CreateDirectory(opts.Out);
-var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(opts.ChannelsLast ? "_channels-last" : string.Empty)}");
+var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(opts.ChannelsLast ? "_channels-last" : string.Empty)}{(precision == Precision.BFloat16 ? "_bf16" : string.Empty)}");
 var json = new JsonObject
 {
     ["benchmark"] = "chorus_resnet18_cpu",
@@ -151,7 +171,7 @@ var json = new JsonObject
     {
         ["model"] = "TorchVision 0.107.0 resnet18(num_classes: 1000), random init (seeds 0..M-1), eval mode",
         ["size"] = opts.Size, ["batch"] = opts.Batch, ["threads"] = torch.get_num_threads(), ["models"] = models.Count,
-        ["variant"] = opts.Variant, ["channels_last"] = opts.ChannelsLast, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
+        ["variant"] = opts.Variant, ["precision"] = precision.ToCliName(), ["channels_last"] = opts.ChannelsLast, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
         ["single_ig_steps_measured"] = opts.SingleIgSteps, ["single_gs_samples_measured"] = opts.SingleGsSamples,
         ["ensemble_ig_steps_measured"] = opts.EnsIgSteps, ["ensemble_gs_samples_measured"] = opts.EnsGsSamples,
         ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
@@ -165,7 +185,7 @@ File.WriteAllText(stem + ".md", Markdown(rows, opts, load));
 Console.WriteLine($"wrote {stem}.json and {stem}.md");
 return 0;
 
-static Tensor Ensemble(List<ResNetClassifier> models, Func<IClassifier, Tensor> attribute)
+static Tensor Ensemble(List<IClassifier> models, Func<IClassifier, Tensor> attribute)
 {
     Tensor? sum = null;
     foreach (var m in models)

@@ -29,6 +29,14 @@ public class ExplainErrorTests
     }
 
     [Fact]
+    public async Task UnknownPrecision_NamesPrecisionAndTheKnownOnes()
+    {
+        var (_, output) = await RunFailing(["--precision", "fp16"], "--precision");
+        Assert.Contains("fp16", output);
+        Assert.Contains("bf16", output);
+    }
+
+    [Fact]
     public async Task TargetWrongLength_NamesTarget()
     {
         var target = Write("target.npy", NpyArray.FromLongs([0, 1], 2));

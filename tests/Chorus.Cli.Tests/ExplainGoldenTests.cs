@@ -47,6 +47,57 @@ public class ExplainGoldenTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Explain_PrecisionBf16_MapsCorrelateWithFp32_AndDeltaIsWritten()
+    {
+        // Given
+        var dir = TestPaths.TempDir();
+        string[] ig = ["--method", "integrated-gradients", "--steps", "16"];
+
+        // When
+        var (code32, text32) = await CliRunner.RunAsync([.. CommonArgs(Path.Combine(dir, "fp32.npy")), .. ig]);
+        var (code16, text16) = await CliRunner.RunAsync([.. CommonArgs(Path.Combine(dir, "bf16.npy")), .. ig, "--precision", "bf16", "--delta", Path.Combine(dir, "delta.npy")]);
+
+        // Then: [N,H,W] float32 maps, per-image Pearson r > 0.9, not bit-identical
+        Assert.True(code32 == 0, text32);
+        Assert.True(code16 == 0, text16);
+        var a = NpyArray.Load(Path.Combine(dir, "fp32.npy"));
+        var b = NpyArray.Load(Path.Combine(dir, "bf16.npy"));
+        Assert.Equal(a.Shape, b.Shape);
+        Assert.NotEqual(a.Floats, b.Floats);
+        var per = (int)(a.Shape[1] * a.Shape[2]);
+        for (var i = 0; i < a.Shape[0]; i++)
+        {
+            var r = Pearson(a.Floats.AsSpan(i * per, per), b.Floats.AsSpan(i * per, per));
+            output.WriteLine($"image {i}: r = {r:F4}");
+            Assert.True(r > 0.9, $"image {i}: Pearson r bf16 vs fp32 = {r:F4}");
+        }
+
+        Assert.Equal(new[] { a.Shape[0] }, NpyArray.Load(Path.Combine(dir, "delta.npy")).Shape);
+    }
+
+    private static double Pearson(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double ma = 0, mb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            ma += a[i];
+            mb += b[i];
+        }
+
+        ma /= a.Length;
+        mb /= b.Length;
+        double sab = 0, saa = 0, sbb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+
+        return sab / Math.Sqrt(saa * sbb);
+    }
+
+    [Fact]
     public async Task Explain_IntegratedGradientsDelta_MatchesCaptumConvergenceDelta()
     {
         var dir = TestPaths.TempDir();

@@ -24,8 +24,12 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         using var scope = NewDisposeScope();
         var input = LoadInput(settings.Input!);
         var n = input.shape[0];
-        using var model = LoadModel(settings.Model!);
-        model.Module.eval();
+        using var loaded = LoadModel(settings.Model!);
+        loaded.Module.eval();
+
+        // bf16: the model is converted once here (not per call by the factory), so --delta keeps working.
+        using var lowered = ExplainCommandSettings.ParsePrecision(settings.Precision) == Precision.BFloat16 ? LowerPrecision(loaded, settings.Model!) : null;
+        IClassifier model = lowered ?? loaded;
         var target = LoadTarget(settings.Target!, n, model.NumClasses);
         var baseline = settings.Baseline is null ? null : LoadBaseline(settings.Baseline, input, "--baseline");
         CheckLayer(settings.Layer, model);
@@ -99,6 +103,18 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         catch (Exception e) when (e is FileNotFoundException or OnnxImportException)
         {
             throw new ChorusException($"--model: {e.Message}", e);
+        }
+    }
+
+    private static BFloat16Classifier LowerPrecision(IClassifier model, string path)
+    {
+        try
+        {
+            return new BFloat16Classifier(model);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChorusException($"--precision bf16: {path}: {e.Message}", e);
         }
     }
 

@@ -101,6 +101,10 @@ public sealed class ExplainCommandSettings : CommandSettings
     [Description("Integrated gradients: also write the convergence delta [N] (Σ attributions − (f(x) − f(baseline))).")]
     public string? Delta { get; init; }
 
+    [CommandOption("--precision <NAME>")]
+    [Description("Arithmetic of the model passes: fp32 (default) or bf16 (weights and activations in bfloat16, maps written as float32; opt-in, only faster on CPUs with native bf16).")]
+    public string Precision { get; init; } = "fp32";
+
     /// <summary>The method name after trimming and lower-casing.</summary>
     internal string MethodKey => Method.Trim().ToLowerInvariant();
 
@@ -136,6 +140,7 @@ public sealed class ExplainCommandSettings : CommandSettings
             _ = ParseRule(Rule);
             _ = ParseInts(Window, "--window");
             _ = ParseInts(Strides, "--strides");
+            _ = ParsePrecision(Precision);
         }
         catch (ArgumentException e)
         {
@@ -160,6 +165,18 @@ public sealed class ExplainCommandSettings : CommandSettings
         "l2" => MapReduction.L2,
         _ => throw new ArgumentException($"--reduction: unknown reduction '{text}'. Known: sum, sum-abs, max-abs, l2."),
     };
+
+    internal static Precision ParsePrecision(string text)
+    {
+        try
+        {
+            return PrecisionNames.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--precision: {e.Message}", e);
+        }
+    }
 
     internal static CamUpsample ParseUpsample(string text) => Normalise(text) switch
     {

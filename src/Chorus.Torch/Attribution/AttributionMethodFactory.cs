@@ -21,6 +21,12 @@ public sealed record AttributionSettings
 
     /// <summary>The method <c>smoothgrad</c> wraps when the name does not say (<c>smoothgrad:&lt;method&gt;</c>). Default: saliency.</summary>
     public string SmoothGradInner { get; init; } = Attribution.Saliency.CliName;
+
+    /// <summary>
+    /// Precision of the model's forward/backward passes. Default: float32. With bf16 the factory wraps the method in
+    /// <see cref="PrecisionAttribution"/> (model weights and activations in bfloat16, maps returned in float32).
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 }
 
 /// <summary>Creates attribution methods by their CLI names.</summary>
@@ -42,10 +48,22 @@ public static class AttributionMethodFactory
     /// <param name="settings">Options; default <see cref="AttributionSettings"/>() (every method's defaults).</param>
     /// <param name="generator">Seeded generator, required by gradient-shap and smoothgrad (caller-owned).</param>
     /// <exception cref="ArgumentException">Unknown name (<c>name</c>) or a missing generator (<c>generator</c>).</exception>
+    /// <remarks>With <see cref="AttributionSettings.Precision"/> bf16 the result is a <see cref="PrecisionAttribution"/>.</remarks>
     public static IAttributionMethod Create(string name, AttributionSettings? settings = null, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         settings ??= new AttributionSettings();
+        if (!Enum.IsDefined(settings.Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.Precision, "Unknown precision.");
+        }
+
+        var method = CreateCore(name, settings, generator);
+        return settings.Precision == Precision.Float32 ? method : new PrecisionAttribution(method, settings.Precision);
+    }
+
+    private static IAttributionMethod CreateCore(string name, AttributionSettings settings, Generator? generator)
+    {
         var key = name.Trim().ToLowerInvariant();
         var colon = key.IndexOf(':', StringComparison.Ordinal);
         if (colon >= 0)
@@ -81,7 +99,7 @@ public static class AttributionMethodFactory
         }
 
         var gen = generator ?? throw MissingGenerator(name);
-        return new NoiseTunnel(Create(innerKey, settings, gen), gen, settings.NoiseTunnel);
+        return new NoiseTunnel(CreateCore(innerKey, settings, gen), gen, settings.NoiseTunnel);
     }
 
     private static ArgumentException MissingGenerator(string name) =>

@@ -23,7 +23,7 @@ internal static class Gradients
         using var grad = torch.enable_grad();
         var x = input.detach().requires_grad_(true);
         var score = TargetScore(model.Forward(x), target);
-        return torch.autograd.grad([score], [x])[0];
+        return torch.autograd.grad([score], [x])[0].to_type(input.dtype);
     }
 
     /// <summary>
@@ -40,10 +40,11 @@ internal static class Gradients
         if (needInputGradient)
         {
             var grads = torch.autograd.grad([score], [x, activation]);
-            return (grads[0], activation.detach(), grads[1]);
+            return (grads[0].to_type(input.dtype), activation.detach().to_type(input.dtype), grads[1].to_type(input.dtype));
         }
 
+        // A reduced-precision model (BFloat16Classifier) gives its activation in bf16: the CAM arithmetic runs in the input's dtype.
         var layerGrad = torch.autograd.grad([score], [activation])[0];
-        return (null, activation.detach(), layerGrad);
+        return (null, activation.detach().to_type(input.dtype), layerGrad.to_type(input.dtype));
     }
 }

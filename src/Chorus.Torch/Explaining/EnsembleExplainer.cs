@@ -36,7 +36,7 @@ public sealed class EnsembleExplainer
     private readonly int _batchSize;
     private readonly long _seed;
 
-    /// <param name="settings">Options of every method (Captum defaults unless set).</param>
+    /// <param name="settings">Options of every method (Captum defaults unless set), and the <see cref="AttributionSettings.Precision"/> of the model passes.</param>
     /// <param name="reduction">How [C,H,W] input-space attributions become one map (layer maps have one channel and are kept as they are).</param>
     /// <param name="batchSize">Images per forward/backward pass.</param>
     /// <param name="seed">Seed of stochastic methods (Gradient SHAP, SmoothGrad); member m uses <c>seed + m</c>.</param>
@@ -88,8 +88,12 @@ public sealed class EnsembleExplainer
                 continue;
             }
 
-            using var model = loadMember(member);
-            model.Module.eval();
+            using var loaded = loadMember(member);
+            loaded.Module.eval();
+
+            // bf16: convert each member once (not per batch); the member gets its float32 weights back afterwards.
+            using var lowered = _settings.Precision == Precision.BFloat16 ? new BFloat16Classifier(loaded) : null;
+            IClassifier model = lowered ?? loaded;
             using var generator = new Generator((ulong)(_seed + member));
             var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
             var fused = missing.Where(Fused.Contains).ToList();

@@ -320,9 +320,10 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     private void CheckInput(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.dtype != ScalarType.Float32)
+        // bfloat16 too, for a model converted with module.to(bfloat16) (Attribution.BFloat16Classifier, --precision bf16).
+        if (input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
         {
-            throw new ArgumentException($"ONNX model '{Path.GetFileName(_path)}' takes float32 input, got {input.dtype}.", nameof(input));
+            throw new ArgumentException($"ONNX model '{Path.GetFileName(_path)}' takes float32 (or, converted to bfloat16, bfloat16) input, got {input.dtype}.", nameof(input));
         }
 
         var expected = "[" + string.Join(",", _inputShape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
