@@ -77,8 +77,7 @@ public sealed partial class CubDataset
                 (sw, sh) = Size();
                 var extent = image.Box is { } b ? Math.Max(b.Width, b.Height) : Math.Max(sw, sh);
                 var r = options.DiscRadiusFraction * extent;
-                var r2 = r * r;
-                Fill(values, width, height, sw, sh, (x, y) => ((x - loc.X) * (x - loc.X)) + ((y - loc.Y) * (y - loc.Y)) <= r2);
+                Paint(values, width, height, sw, sh, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
                 source |= RoiSource.Keypoint;
             }
 
@@ -101,6 +100,22 @@ public sealed partial class CubDataset
             if (mask.Pixels[i] != 0)
             {
                 values[i] = 1f;
+            }
+        }
+    }
+
+    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the source image (union = max).</summary>
+    private static void Paint(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, float> value)
+    {
+        var sx = (double)sourceWidth / width;
+        var sy = (double)sourceHeight / height;
+        for (var v = 0; v < height; v++)
+        {
+            var y = (v + 0.5) * sy;
+            for (var u = 0; u < width; u++)
+            {
+                var i = (v * width) + u;
+                values[i] = Math.Max(values[i], value((u + 0.5) * sx, y));
             }
         }
     }

@@ -76,8 +76,7 @@ public sealed partial class CubDataset
             {
                 var extent = image.Box is { } b ? Math.Max(b.Width, b.Height) : Math.Max(transform.SourceWidth, transform.SourceHeight);
                 var r = options.DiscRadiusFraction * extent;
-                var r2 = r * r;
-                FillMapped(values, transform, (x, y) => ((x - loc.X) * (x - loc.X)) + ((y - loc.Y) * (y - loc.Y)) <= r2);
+                PaintMapped(values, transform, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
                 source |= RoiSource.Keypoint;
             }
 
@@ -89,6 +88,20 @@ public sealed partial class CubDataset
         }
 
         return source == RoiSource.None ? null : new RegionOfInterest(image.Id, part.Name, new SaliencyMap(height, width, values), source);
+    }
+
+    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the original image (union = max).</summary>
+    private static void PaintMapped(float[] values, GeometricTransform transform, Func<double, double, float> value)
+    {
+        for (var v = 0; v < transform.Height; v++)
+        {
+            for (var u = 0; u < transform.Width; u++)
+            {
+                var (x, y) = transform.Inverse.Apply(u + 0.5, v + 0.5);
+                var i = (v * transform.Width) + u;
+                values[i] = Math.Max(values[i], value(x, y));
+            }
+        }
     }
 
     /// <summary>Sets every output pixel whose centre, mapped back to the original image, satisfies <paramref name="inside"/>.</summary>

@@ -124,8 +124,7 @@ public sealed partial class FolderDataset
             if (row.Kind == FolderRegionKind.Point)
             {
                 var r = options.DiscRadiusFraction * Math.Max(image.Width, image.Height);
-                var r2 = r * r;
-                Fill(values, width, height, image.Width, image.Height, (x, y) => ((x - row.X) * (x - row.X)) + ((y - row.Y) * (y - row.Y)) <= r2);
+                Paint(values, width, height, image.Width, image.Height, (x, y) => options.KeypointValue(x, y, row.X, row.Y, r));
                 (cx, cy) = (row.X, row.Y);
                 source |= RoiSource.Keypoint;
             }
@@ -146,6 +145,22 @@ public sealed partial class FolderDataset
         }
 
         return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
+    }
+
+    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the source image (union = max).</summary>
+    private static void Paint(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, float> value)
+    {
+        var sx = (double)sourceWidth / width;
+        var sy = (double)sourceHeight / height;
+        for (var v = 0; v < height; v++)
+        {
+            var y = (v + 0.5) * sy;
+            for (var u = 0; u < width; u++)
+            {
+                var i = (v * width) + u;
+                values[i] = Math.Max(values[i], value((u + 0.5) * sx, y));
+            }
+        }
     }
 
     /// <summary>Sets every output pixel whose centre, mapped back to the source image, satisfies <paramref name="inside"/>.</summary>

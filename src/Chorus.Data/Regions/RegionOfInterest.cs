@@ -85,11 +85,26 @@ public sealed record RoiPart(string Name, IReadOnlyList<int> PartIds, bool Whole
     public override string ToString() => Name;
 }
 
+/// <summary>The shape of a region built from a keypoint.</summary>
+public enum RoiShape
+{
+    /// <summary>1 inside the disc of radius r around the keypoint, 0 outside.</summary>
+    Disc,
+
+    /// <summary>
+    /// exp(−d² / 2r²) at distance d from the keypoint (σ = r), cut to 0 beyond 3r. Correlation metrics use the soft
+    /// values; metrics that need a binary region (IoU, pointing game, relevance mass…) take values ≥ 0.5, a disc of
+    /// radius r·√(2 ln 2) ≈ 1.18 r.
+    /// </summary>
+    Gaussian,
+}
+
 /// <summary>Options for building regions of interest.</summary>
-/// <param name="DiscRadiusFraction">Radius of a keypoint disc as a fraction of max(box width, box height)
-/// (of the image size when there is no box). Default 0.1.</param>
-/// <param name="UseMasks">Use part masks / segmentations when present. Default true; false forces keypoint discs and boxes.</param>
-public sealed record RoiOptions(double DiscRadiusFraction = 0.1, bool UseMasks = true)
+/// <param name="DiscRadiusFraction">Radius r of a keypoint region (disc radius, or σ of the Gaussian) as a fraction of
+/// max(box width, box height) (of the image size when there is no box). Default 0.1.</param>
+/// <param name="UseMasks">Use part masks / segmentations when present. Default true; false forces keypoint regions and boxes.</param>
+/// <param name="Shape">Shape of keypoint regions. Default <see cref="RoiShape.Disc"/>.</param>
+public sealed record RoiOptions(double DiscRadiusFraction = 0.1, bool UseMasks = true, RoiShape Shape = RoiShape.Disc)
 {
     public void Validate()
     {
@@ -97,5 +112,25 @@ public sealed record RoiOptions(double DiscRadiusFraction = 0.1, bool UseMasks =
         {
             throw new ArgumentOutOfRangeException(nameof(DiscRadiusFraction), DiscRadiusFraction, "DiscRadiusFraction must be in (0, 1].");
         }
+
+        if (!Enum.IsDefined(Shape))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Shape), Shape, "Shape must be Disc or Gaussian.");
+        }
+    }
+
+    /// <summary>
+    /// The value of a keypoint region at source point (<paramref name="x"/>, <paramref name="y"/>) for a keypoint at
+    /// (<paramref name="cx"/>, <paramref name="cy"/>) with radius <paramref name="r"/>, in [0, 1].
+    /// </summary>
+    public float KeypointValue(double x, double y, double cx, double cy, double r)
+    {
+        var d2 = ((x - cx) * (x - cx)) + ((y - cy) * (y - cy));
+        var r2 = r * r;
+        return Shape switch
+        {
+            RoiShape.Gaussian => d2 > 9 * r2 ? 0f : (float)Math.Exp(-d2 / (2 * r2)),
+            _ => d2 <= r2 ? 1f : 0f,
+        };
     }
 }

@@ -82,6 +82,49 @@ public class RegionTests(SynthBirdsFixture fixture) : IClassFixture<SynthBirdsFi
     }
 
     [Fact]
+    public void GetRegion_GaussianShape_SoftValuesAroundKeypoint_CutAtThreeSigma()
+    {
+        var ds = CubDataset.Load(fixture.Root);
+        var image = ds.Images[3];
+        var kp = image.Parts[CubParts.Beak];
+        var box = image.Box!.Value;
+        var options = new RoiOptions(DiscRadiusFraction: 0.1, UseMasks: false, Shape: RoiShape.Gaussian);
+
+        // When
+        var roi = ds.GetRegion(image, RoiPart.Beak, 48, 48, options)!;
+
+        // Then: exp(-d²/2σ²) with σ = 0.1 × max(box side), zero beyond 3σ; its ≥ 0.5 part is the disc of radius 1.18σ
+        Assert.Equal(RoiSource.Keypoint, roi.Source);
+        var sigma = 0.1 * Math.Max(box.Width, box.Height);
+        for (var y = 0; y < 48; y++)
+        {
+            for (var x = 0; x < 48; x++)
+            {
+                var d2 = Math.Pow(x + 0.5 - kp.X, 2) + Math.Pow(y + 0.5 - kp.Y, 2);
+                var expected = d2 > 9 * sigma * sigma ? 0 : Math.Exp(-d2 / (2 * sigma * sigma));
+                Assert.Equal(expected, roi.Mask[y, x], 5);
+            }
+        }
+
+        var peak = roi.Mask.Values.Max();
+        Assert.Equal(roi.Mask[(int)kp.Y, (int)kp.X], peak);
+        Assert.True(peak > 0.9f);
+    }
+
+    [Fact]
+    public void RoiOptions_KeypointValue_DiscIsBinary_GaussianHalfAtExpectedRadius()
+    {
+        var disc = new RoiOptions(Shape: RoiShape.Disc);
+        var gauss = new RoiOptions(Shape: RoiShape.Gaussian);
+
+        Assert.Equal(1f, disc.KeypointValue(3, 4, 0, 0, 5));
+        Assert.Equal(0f, disc.KeypointValue(3, 4.01, 0, 0, 5));
+        Assert.Equal(0.5, gauss.KeypointValue(5 * Math.Sqrt(2 * Math.Log(2)), 0, 0, 0, 5), 5);
+        Assert.Equal(0f, gauss.KeypointValue(15.01, 0, 0, 0, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RoiOptions(Shape: (RoiShape)7).Validate());
+    }
+
+    [Fact]
     public void GetRegion_PartNotVisible_ReturnsNull_AndHiddenWingIsSkipped()
     {
         // Given: a copy where image 1's beak and both wings are marked invisible
