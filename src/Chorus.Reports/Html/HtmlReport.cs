@@ -223,7 +223,7 @@ public static class HtmlReport
     private static void DistributionSection(StringBuilder sb, ReportModel model, IDictionary<string, PlotFigure> plots)
     {
         sb.Append("<section id=\"distributions\"><h2>Per-image distributions</h2>\n<p>Split violins per method: left (blue) Ens-Avg, right (orange) Exp-Avg. ")
-          .Append("Each half is a Gaussian kernel density of the per-image values (Silverman's bandwidth 0.9·min(σ, IQR/1.34)·n<sup>−1/5</sup>, cut at 3 bandwidths), ")
+          .Append("Each half is a Gaussian kernel density of the per-image values (Silverman's bandwidth 0.9·min(σ, IQR/1.34)·n<sup>−1/5</sup>, trimmed to the observed range), ")
           .Append("both halves of a method on one width scale; inside, a narrow box (quartiles, white median line, whiskers at 1.5 IQR) and the mean (diamond).</p>\n<div class=\"plots\">");
         if (model.PerImage.Count == 0)
         {

@@ -113,8 +113,8 @@ public static class SvgPlots
     }
 
     /// <summary>
-    /// Split violins: per group, the kernel density (<see cref="KernelDensity"/>, Gaussian, Silverman bandwidth, cut at
-    /// 3 h) of Ens-Avg drawn to the left of the group's centre line and of Exp-Avg to the right, both halves on the same
+    /// Split violins: per group, the kernel density (<see cref="KernelDensity"/>, Gaussian, Silverman bandwidth, drawn
+    /// over the data range only, as ggplot2's trim = TRUE, so no violin claims values that were never observed) of Ens-Avg drawn to the left of the group's centre line and of Exp-Avg to the right, both halves on the same
     /// width scale (the larger of the two peak densities fills the half width), with a narrow box (quartiles, median line)
     /// and the mean (diamond) inside each half. A half with fewer than two distinct values is drawn as its box only.
     /// </summary>
@@ -122,7 +122,7 @@ public static class SvgPlots
     {
         ArgumentNullException.ThrowIfNull(groups);
         width = Math.Max(width, Left + Right + (96 * groups.Count));
-        var densities = groups.Select(g => (Ens: KernelDensity.Estimate(g.Ens), Exp: KernelDensity.Estimate(g.Exp))).ToList();
+        var densities = groups.Select(g => (Ens: KernelDensity.Estimate(g.Ens, cut: 0), Exp: KernelDensity.Estimate(g.Exp, cut: 0))).ToList();
         var all = groups.SelectMany(g => g.Ens.Concat(g.Exp)).Where(double.IsFinite)
             .Concat(densities.SelectMany(d => d.Ens.X.Concat(d.Exp.X))).ToList();
         var (y0, y1, yTicks) = NiceRange(all.DefaultIfEmpty(0).Min(), all.DefaultIfEmpty(1).Max());
