@@ -47,9 +47,10 @@ public static class FaithfulnessRunner
     public const string InsertionMetric = "insertion_auc";
 
     /// <summary>
-    /// Default steps per curve: 8 steps of 512 pixels at 64 px. Measured on the default demo run (SmallCnn, 64 px):
-    /// ~20 CPU-seconds per member × method for 100 images at 16 steps, i.e. ~18 min of CPU for the whole run; 8 steps on
-    /// <see cref="DefaultImages"/> images cut that to ~1/4 (about 2–3 min on 2 idle cores).
+    /// Default steps per curve: 8 steps of 512 pixels at 64 px. Measured on the default demo run (SmallCnn, 64 px, on a
+    /// heavily shared 2-core machine): ~20 CPU-seconds per member × method for 100 images at 16 steps (~18 CPU-minutes for
+    /// the run); with 8 steps on <see cref="DefaultImages"/> images the whole run took ~450 CPU-seconds, i.e. ~4 min on 2
+    /// idle cores (extrapolated; the wall time under load was 34 min).
     /// </summary>
     public const int DefaultSteps = 8;
 
