@@ -15,6 +15,13 @@ using static TorchSharp.torch;
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
 //        [--precision fp32|bf16] [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+//        --evaluation [--images 1000] [--models 11] [--methods 5]: Ens-Avg vs Exp-Avg evaluation time of precomputed maps (EvaluationBench).
+if (args.Contains("--evaluation"))
+{
+    EvaluationBench.Run(args);
+    return 0;
+}
+
 if (args.Contains("--memory-child"))
 {
     return MemoryBench.RunChild(args);

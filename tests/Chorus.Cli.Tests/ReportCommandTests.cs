@@ -30,6 +30,7 @@ public class ReportCommandTests
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html);
         Assert.Equal(8, Directory.GetFiles(Path.Combine(run, "figures"), "*.svg").Length);
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(run, "plots"), "*.png").Length);
     }
 
     [Fact]

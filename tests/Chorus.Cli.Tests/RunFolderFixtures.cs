@@ -73,4 +73,23 @@ internal static class RunFolderFixtures
 
         return folder;
     }
+
+    /// <summary>
+    /// <see cref="SyntheticRun"/> plus member checkpoints (randomly initialised SmallCnn, seeded by member index) under
+    /// run/members, as `chorus evaluate --faithfulness` needs them.
+    /// </summary>
+    public static string SyntheticRunWithMembers()
+    {
+        var folder = SyntheticRun();
+        var runDir = Path.Combine(folder, "run");
+        Directory.CreateDirectory(Path.Combine(runDir, "members"));
+        for (var m = 0; m < Members; m++)
+        {
+            TorchSharp.torch.manual_seed(100 + m);
+            using var model = new Chorus.Torch.Models.BackboneSpec().Create(numClasses: 2);
+            Chorus.Torch.Checkpoints.ModuleCheckpoint.Save(model.Module, Chorus.Torch.Training.EnsembleTrainer.CheckpointPath(runDir, m));
+        }
+
+        return folder;
+    }
 }

@@ -12,7 +12,7 @@ internal static class ReportSamples
 {
     public static readonly string[] Methods = ["saliency", "grad-cam"];
 
-    public static ReportModel Model(string className = "Cardinal")
+    public static ReportModel Model(string className = "Cardinal", bool faithfulness = false)
     {
         var results = new List<ResultRow>();
         var perImage = new List<PerImageRow>();
@@ -49,8 +49,36 @@ internal static class ReportSamples
             ["timings_s"] = new JsonObject { ["train"] = 1.5 },
             ["results"] = new JsonObject { ["test_accuracy_per_member"] = new JsonArray(0.9, 0.85, 0.88) },
         };
+        var faith = new List<ResultRow>();
+        var faithCurves = new List<FaithfulnessCurveRow>();
+        if (faithfulness)
+        {
+            foreach (var method in Methods)
+            {
+                foreach (var (metric, higher) in new[] { ("deletion_auc", false), ("insertion_auc", true) })
+                {
+                    faith.Add(new ResultRow("image", method, metric, Aggregates.EnsAvg, 0.3, 0.1, 0.25, 0.35, 6, 0, higher, 0.2));
+                    faith.Add(new ResultRow("image", method, metric, Aggregates.ExpAvg, 0.32, 0.1, 0.27, 0.37, 6, 0, higher, 0.2));
+                }
+
+                foreach (var curve in new[] { "deletion", "insertion" })
+                {
+                    foreach (var aggregate in new[] { Aggregates.EnsAvg, Aggregates.ExpAvg })
+                    {
+                        for (var k = 0; k <= 4; k++)
+                        {
+                            var f = k / 4.0;
+                            faithCurves.Add(new FaithfulnessCurveRow(method, curve, aggregate, f, curve == "deletion" ? 0.9 - (0.8 * f) : 0.1 + (0.8 * f)));
+                        }
+                    }
+                }
+            }
+        }
+
         return new ReportModel
         {
+            Faithfulness = faith,
+            FaithfulnessCurves = faithCurves,
             Title = "sample-run",
             Results = results,
             PerImage = perImage,

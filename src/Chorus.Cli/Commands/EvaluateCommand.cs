@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
+using Chorus.Cli.Infrastructure;
 using Chorus.Cli.Pipeline;
 using Chorus.Metrics;
+using Chorus.Torch.Faithfulness;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -36,6 +39,25 @@ public sealed class EvaluateSettings : RunFolderSettings
     [Description("Comma-separated metrics, or 'all' for every registered one. Default: the study's nine (com_distance, pearson, spearman, iou, pointing_game, relevance_mass, relevance_rank, topk_intersection, auc).")]
     public string? Metrics { get; init; }
 
+    [CommandOption("--faithfulness")]
+    [Description("Also compute deletion and insertion AUCs (Ens-Avg vs Exp-Avg) by running the members' checkpoints under RUN/run/members; writes faithfulness.csv, faithfulness_per_image.csv, faithfulness_curves.csv.")]
+    public bool Faithfulness { get; init; }
+
+    [CommandOption("--faithfulness-steps <N>")]
+    [Description("Steps of the deletion/insertion curves (ceil(H·W/N) pixels per step). Default 8.")]
+    [DefaultValue(FaithfulnessRunner.DefaultSteps)]
+    public int FaithfulnessSteps { get; init; } = FaithfulnessRunner.DefaultSteps;
+
+    [CommandOption("--faithfulness-images <N>")]
+    [Description("Score the first N explained images (0 = all). Default 50: faithfulness runs every member on every perturbed image.")]
+    [DefaultValue(FaithfulnessRunner.DefaultImages)]
+    public int FaithfulnessImages { get; init; } = FaithfulnessRunner.DefaultImages;
+
+    [CommandOption("--faithfulness-baseline <NAME>")]
+    [Description("What deleted pixels become and what insertion starts from: blur (box 9, default), mean (per-image channel mean) or zeros.")]
+    [DefaultValue("blur")]
+    public string FaithfulnessBaseline { get; init; } = "blur";
+
     /// <summary>The metric names asked for.</summary>
     public IReadOnlyList<string> MetricNames => Metrics is null ? MetricRegistry.DefaultNames
         : Metrics.Trim() == "all" ? [.. MetricRegistry.Names]
@@ -49,6 +71,21 @@ public sealed class EvaluateSettings : RunFolderSettings
             return baseResult;
         }
 
+        if (FaithfulnessSteps < 1)
+        {
+            return ValidationResult.Error("--faithfulness-steps must be at least 1.");
+        }
+
+        if (FaithfulnessImages < 0)
+        {
+            return ValidationResult.Error("--faithfulness-images must be 0 (all) or more.");
+        }
+
+        if (FaithfulnessBaseline is not ("blur" or "mean" or "zeros"))
+        {
+            return ValidationResult.Error($"--faithfulness-baseline: unknown baseline '{FaithfulnessBaseline}'. Known: blur, mean, zeros.");
+        }
+
         var unknown = MetricNames.FirstOrDefault(m => !MetricRegistry.Names.Contains(m));
         return unknown is not null
             ? ValidationResult.Error($"--metrics: unknown metric '{unknown}'. Known: {string.Join(", ", MetricRegistry.Names)}.")
@@ -56,7 +93,10 @@ public sealed class EvaluateSettings : RunFolderSettings
     }
 }
 
-/// <summary><c>chorus evaluate</c>: recomputes results.csv, per_image.csv, curves.csv and summary.json from a run's saved maps.</summary>
+/// <summary>
+/// <c>chorus evaluate</c>: recomputes results.csv, per_image.csv, curves.csv and summary.json from a run's saved maps; with
+/// <c>--faithfulness</c> also the deletion/insertion AUCs (see <see cref="FaithfulnessRunner"/>).
+/// </summary>
 public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSettings>
 {
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
@@ -71,8 +111,39 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         RunOutputs.Curves(run, metrics, settings.Orders);
         var ensBetter = comparisons.Count(c => double.IsFinite(c.Ens.Mean) && double.IsFinite(c.Exp.Mean) && c.Ens.Mean != c.Exp.Mean && (c.Ens.Mean > c.Exp.Mean) == c.HigherIsBetter);
         console.MarkupLine($"Ens-Avg has the better mean in {ensBetter} of {comparisons.Count} part × method × metric comparisons.");
-        console.MarkupLine($"Wrote results.csv, per_image.csv, curves.csv and summary.json to [blue]{Markup.Escape(Path.GetFullPath(settings.Run))}[/] "
-            + $"in {clock.Elapsed.TotalSeconds:F1} s (load {loaded:F1} s, evaluate {evaluated - loaded:F1} s, curves {clock.Elapsed.TotalSeconds - evaluated:F1} s).");
+        var curved = clock.Elapsed.TotalSeconds;
+        var faithfulness = "";
+        if (settings.Faithfulness)
+        {
+            Faithfulness(run, FaithfulnessRunner.Options(settings.FaithfulnessSteps, settings.FaithfulnessBaseline), settings.FaithfulnessImages, cancellationToken);
+            faithfulness = string.Create(CultureInfo.InvariantCulture, $", faithfulness {clock.Elapsed.TotalSeconds - curved:F1} s");
+        }
+
+        console.MarkupLine($"Wrote results.csv, per_image.csv, curves.csv{(settings.Faithfulness ? ", faithfulness*.csv" : "")} and summary.json to [blue]{Markup.Escape(Path.GetFullPath(settings.Run))}[/] "
+            + string.Create(CultureInfo.InvariantCulture, $"in {clock.Elapsed.TotalSeconds:F1} s (load {loaded:F1} s, evaluate {evaluated - loaded:F1} s, curves {curved - evaluated:F1} s{faithfulness})."));
         return 0;
     }
+
+    private void Faithfulness(RunData run, FaithfulnessOptions options, int images, CancellationToken cancellationToken)
+    {
+        var comparisons = ProgressRunner.Run(console, ctx =>
+        {
+            var n = images == 0 ? run.Chosen.Length : Math.Min(images, run.Chosen.Length);
+            var task = ctx.AddTask($"Faithfulness: {run.Members} members × {run.Methods.Count} methods × {n} images", maxValue: run.Members * run.Methods.Count);
+            var progress = ProgressRunner.Report<FaithfulnessProgress>(p => task.Value = p.Done);
+            return FaithfulnessRunner.Run(run, options, images, progress, cancellationToken);
+        });
+        var table = new Table().AddColumns("method", "deletion AUC↓ Ens", "Exp", "p", "insertion AUC↑ Ens", "Exp", "p");
+        foreach (var method in run.Methods)
+        {
+            var del = comparisons.First(c => c.Method == method && c.Metric == FaithfulnessRunner.DeletionMetric);
+            var ins = comparisons.First(c => c.Method == method && c.Metric == FaithfulnessRunner.InsertionMetric);
+            table.AddRow(Markup.Escape(method), Num(del.Ens.Mean), Num(del.Exp.Mean), Num(del.Wilcoxon.PValue), Num(ins.Ens.Mean), Num(ins.Exp.Mean), Num(ins.Wilcoxon.PValue));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"[grey]Faithfulness: {Markup.Escape(options.Steps.ToString(CultureInfo.InvariantCulture))} steps, deletion baseline {Markup.Escape(options.DeletionBaselineOrDefault.ToString())}, insertion baseline {Markup.Escape(options.InsertionBaselineOrDefault.ToString())}, target-class probability.[/]");
+    }
+
+    private static string Num(double v) => double.IsFinite(v) ? v.ToString("G3", CultureInfo.InvariantCulture) : "–";
 }

@@ -17,14 +17,14 @@ public sealed class ReportSettings : RunFolderSettings
         Images < 0 ? ValidationResult.Error("--images must be 0 or more.") : base.Validate();
 }
 
-/// <summary><c>chorus report</c>: one self-contained report.html (plus figures/*.svg) from a run folder.</summary>
+/// <summary><c>chorus report</c>: one self-contained report.html (plus figures/*.svg and the same plots as plots/*.png) from a run folder.</summary>
 public sealed class ReportCommand(IAnsiConsole console) : Command<ReportSettings>
 {
     public override int Execute(CommandContext context, ReportSettings settings, CancellationToken cancellationToken)
     {
         var run = RunFolder.Load(settings.Run, settings.Data, n => console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}"));
         var path = RunOutputs.Report(run, settings.Images, settings.Orders);
-        console.MarkupLine($"Wrote [blue]{Markup.Escape(Path.GetFullPath(path))}[/] and its plots under figures/.");
+        console.MarkupLine($"Wrote [blue]{Markup.Escape(Path.GetFullPath(path))}[/] and its plots under figures/ (SVG) and plots/ (PNG).");
         return 0;
     }
 }

@@ -65,8 +65,8 @@ public static class RunOutputs
     }
 
     /// <summary>
-    /// Writes report.html (and figures/*.svg) from the run's results.csv and per_image.csv; curves.csv is computed
-    /// first when missing. Returns the page's path.
+    /// Writes report.html (and figures/*.svg, plots/*.png) from the run's results.csv and per_image.csv; curves.csv is
+    /// computed first when missing; faithfulness.csv and faithfulness_curves.csv are shown when present. Returns the page's path.
     /// </summary>
     public static string Report(RunData run, int galleryImages = 3, int orders = DefaultOrders)
     {
@@ -85,6 +85,8 @@ public static class RunOutputs
             PerImage = perImage,
             Curves = curves,
             Gallery = Gallery(run, perImage, galleryImages),
+            Faithfulness = File.Exists(Path.Combine(run.Folder, "faithfulness.csv")) ? ResultsCsv.Read(Path.Combine(run.Folder, "faithfulness.csv")) : [],
+            FaithfulnessCurves = File.Exists(Path.Combine(run.Folder, "faithfulness_curves.csv")) ? FaithfulnessCurvesCsv.Read(Path.Combine(run.Folder, "faithfulness_curves.csv")) : [],
             Manifest = run.Manifest,
         };
         return HtmlReport.Write(run.Folder, model);

@@ -50,6 +50,24 @@ public sealed class MetricEvaluation
         ExpSummary = AggregateSummary.Of(exp);
     }
 
+    /// <summary>
+    /// Per-image Ens-Avg and Exp-Avg scores computed elsewhere (e.g. faithfulness AUCs, which need a model), so that
+    /// <see cref="ResultTables.Compare"/> gives them the same statistics as the map metrics. No member is counted as skipped.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two lists differ in length.</exception>
+    public static MetricEvaluation FromScores(string metric, bool higherIsBetter, IReadOnlyList<double> ens, IReadOnlyList<double> exp)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+        ArgumentNullException.ThrowIfNull(ens);
+        ArgumentNullException.ThrowIfNull(exp);
+        if (ens.Count != exp.Count)
+        {
+            throw new ArgumentException($"{ens.Count} Ens-Avg scores but {exp.Count} Exp-Avg scores; one pair per image is needed.", nameof(exp));
+        }
+
+        return new MetricEvaluation(metric, higherIsBetter, [.. ens], [.. exp], new int[ens.Count]);
+    }
+
     /// <summary>The metric's registry name.</summary>
     public string Metric { get; }
 

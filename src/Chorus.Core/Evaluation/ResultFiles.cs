@@ -125,6 +125,35 @@ public static class CurvesCsv
             Csv.ParseDouble(x.Fields[5], path, x.Line, "std")))];
 }
 
+/// <summary>One point of a mean faithfulness curve (faithfulness_curves.csv).</summary>
+/// <param name="Method">Attribution method.</param>
+/// <param name="Curve"><c>deletion</c> or <c>insertion</c>.</param>
+/// <param name="Aggregate"><see cref="Aggregates.EnsAvg"/> or <see cref="Aggregates.ExpAvg"/>.</param>
+/// <param name="Fraction">Fraction of pixels changed, 0..1.</param>
+/// <param name="Mean">Target score, averaged over images and members.</param>
+public sealed record FaithfulnessCurveRow(string Method, string Curve, string Aggregate, double Fraction, double Mean);
+
+/// <summary>faithfulness_curves.csv: writer and reader.</summary>
+public static class FaithfulnessCurvesCsv
+{
+    public const string Header = "method,curve,aggregate,fraction,mean";
+
+    public static void Write(string path, IEnumerable<FaithfulnessCurveRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        Csv.Write(path, Header, rows.Select(r => new[]
+        {
+            Csv.Field(r.Method), Csv.Field(r.Curve), Csv.Field(r.Aggregate), Csv.Field(r.Fraction), Csv.Field(r.Mean),
+        }));
+    }
+
+    public static IReadOnlyList<FaithfulnessCurveRow> Read(string path) =>
+        [.. Csv.Read(path, Header).Select(x => new FaithfulnessCurveRow(
+            x.Fields[0], x.Fields[1], x.Fields[2],
+            Csv.ParseDouble(x.Fields[3], path, x.Line, "fraction"),
+            Csv.ParseDouble(x.Fields[4], path, x.Line, "mean")))];
+}
+
 /// <summary>summary.json: System.Text.Json, snake_case, indented; non-finite numbers become null.</summary>
 public static class SummaryJson
 {

@@ -29,24 +29,41 @@ public sealed record ReportModel
     /// <summary>Figures per method, in display order.</summary>
     public IReadOnlyList<GalleryFigure> Gallery { get; init; } = [];
 
+    /// <summary>faithfulness.csv rows (part <c>image</c>, metrics deletion_auc and insertion_auc), or empty when not computed.</summary>
+    public IReadOnlyList<ResultRow> Faithfulness { get; init; } = [];
+
+    /// <summary>faithfulness_curves.csv rows (mean deletion/insertion curves), or empty.</summary>
+    public IReadOnlyList<FaithfulnessCurveRow> FaithfulnessCurves { get; init; } = [];
+
     /// <summary>The run's manifest.json, or null.</summary>
     public JsonNode? Manifest { get; init; }
 }
 
 /// <summary>
 /// Renders a run as ONE self-contained HTML page: no scripts, no network; plots are inline SVG, figures are PNG
-/// data: URIs. Sections: results table, ensemble-size curves, per-image distributions, galleries, run settings.
+/// data: URIs. Sections: results table, faithfulness (when computed), ensemble-size curves, per-image distributions
+/// (split violins), galleries, run settings. <see cref="Write"/> also saves every plot as SVG (figures/) and PNG (plots/).
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>Section ids, in page order (tests check every one is present).</summary>
+    /// <summary>Section ids always present, in page order (tests check every one is present).</summary>
     public static readonly IReadOnlyList<string> SectionIds = ["results", "curves", "distributions", "galleries", "settings"];
+
+    /// <summary>Id of the faithfulness section, present when <see cref="ReportModel.Faithfulness"/> is not empty.</summary>
+    public const string FaithfulnessSectionId = "faithfulness";
 
     /// <summary>The page and the plots (file name → SVG text) it shows.</summary>
     public static (string Html, IReadOnlyDictionary<string, string> Plots) Render(ReportModel model)
     {
+        var (html, figures) = RenderFigures(model);
+        return (html, new SortedDictionary<string, string>(figures.ToDictionary(f => f.Key, f => f.Value.ToSvg()), StringComparer.Ordinal));
+    }
+
+    /// <summary>The page and the plots (file name ending in .svg → figure) it shows.</summary>
+    public static (string Html, IReadOnlyDictionary<string, PlotFigure> Plots) RenderFigures(ReportModel model)
+    {
         ArgumentNullException.ThrowIfNull(model);
-        var plots = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var plots = new SortedDictionary<string, PlotFigure>(StringComparer.Ordinal);
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">");
@@ -54,8 +71,10 @@ public static class HtmlReport
         sb.Append("<h1>Chorus report: ").Append(Escape(model.Title)).Append("</h1>\n");
         sb.Append("<p class=\"lead\">Ens-Avg is the metric of the ensemble's averaged map; Exp-Avg is the mean over members of each member's metric. ")
           .Append("The better mean of each pair is highlighted; p is the two-sided Wilcoxon signed-rank test of the per-image differences.</p>\n");
-        sb.Append("<nav>").AppendJoin(" · ", SectionIds.Select(id => $"<a href=\"#{id}\">{id}</a>")).Append("</nav>\n");
+        IEnumerable<string> nav = model.Faithfulness.Count > 0 ? [SectionIds[0], FaithfulnessSectionId, .. SectionIds.Skip(1)] : SectionIds;
+        sb.Append("<nav>").AppendJoin(" · ", nav.Select(id => $"<a href=\"#{id}\">{id}</a>")).Append("</nav>\n");
         ResultsSection(sb, model);
+        FaithfulnessSection(sb, model, plots);
         CurvesSection(sb, model, plots);
         DistributionSection(sb, model, plots);
         GallerySection(sb, model);
@@ -64,15 +83,21 @@ public static class HtmlReport
         return (sb.ToString(), plots);
     }
 
-    /// <summary>Writes <c>report.html</c> into <paramref name="folder"/> and the plots as SVG files under <c>figures/</c>; returns the page's path.</summary>
+    /// <summary>
+    /// Writes <c>report.html</c> into <paramref name="folder"/>, the plots as SVG files under <c>figures/</c> and the same
+    /// plots as PNG files (2× pixel size) under <c>plots/</c>; returns the page's path.
+    /// </summary>
     public static string Write(string folder, ReportModel model)
     {
-        var (html, plots) = Render(model);
+        var (html, plots) = RenderFigures(model);
         var figures = Path.Combine(folder, "figures");
+        var pngs = Path.Combine(folder, "plots");
         Directory.CreateDirectory(figures);
-        foreach (var (name, svg) in plots)
+        Directory.CreateDirectory(pngs);
+        foreach (var (name, figure) in plots)
         {
-            AtomicFile.WriteAllText(Path.Combine(figures, name), svg);
+            AtomicFile.WriteAllText(Path.Combine(figures, name), figure.ToSvg());
+            AtomicFile.WriteAllBytes(Path.Combine(pngs, Path.ChangeExtension(name, ".png")), PlotRaster.ToPng(figure));
         }
 
         var path = Path.Combine(folder, "report.html");
@@ -126,7 +151,54 @@ public static class HtmlReport
           .Append(Number(r.CiLow)).Append(", ").Append(Number(r.CiHigh)).Append("]</td>");
     }
 
-    private static void CurvesSection(StringBuilder sb, ReportModel model, IDictionary<string, string> plots)
+    private static void FaithfulnessSection(StringBuilder sb, ReportModel model, IDictionary<string, PlotFigure> plots)
+    {
+        if (model.Faithfulness.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("<section id=\"faithfulness\"><h2>Faithfulness: deletion and insertion</h2>\n<p>Pixels are changed most relevant first, ")
+          .Append("in steps; the curve is the target-class probability. Deletion AUC ↓: the score should fall fast when the relevant pixels go. ")
+          .Append("Insertion AUC ↑: it should rise fast when they come back. Exp-Avg: each member's own map on its own model, averaged over members; ")
+          .Append("Ens-Avg: the averaged map on each member's model, averaged over members.</p>\n");
+        sb.Append("<table class=\"results\"><thead><tr><th>method</th><th>metric</th>")
+          .Append("<th>Ens-Avg mean</th><th>Ens std</th><th>Ens 95% CI</th><th>Exp-Avg mean</th><th>Exp std</th><th>Exp 95% CI</th><th>n</th><th>Wilcoxon p</th></tr></thead><tbody>\n");
+        foreach (var g in model.Faithfulness.GroupBy(r => (r.Method, r.Metric)))
+        {
+            var ens = g.FirstOrDefault(r => r.Aggregate == Aggregates.EnsAvg);
+            var exp = g.FirstOrDefault(r => r.Aggregate == Aggregates.ExpAvg);
+            if (ens is null || exp is null)
+            {
+                continue;
+            }
+
+            var differ = double.IsFinite(ens.Mean) && double.IsFinite(exp.Mean) && ens.Mean != exp.Mean;
+            var ensBetter = differ && (ens.Mean > exp.Mean) == ens.HigherIsBetter;
+            sb.Append("<tr><td class=\"key\">").Append(Escape(g.Key.Method)).Append("</td><td class=\"key\">").Append(Escape(g.Key.Metric)).Append(ens.HigherIsBetter ? " ↑" : " ↓").Append("</td>");
+            Cells(sb, ens, ensBetter);
+            Cells(sb, exp, differ && !ensBetter);
+            sb.Append("<td>").Append(ens.NImages).Append("</td><td").Append(ens.WilcoxonP < 0.05 ? " class=\"sig\"" : "").Append('>').Append(PValue(ens.WilcoxonP)).Append("</td></tr>\n");
+        }
+
+        sb.Append("</tbody></table>\n<div class=\"plots\">");
+        foreach (var curve in model.FaithfulnessCurves.Select(c => c.Curve).Distinct())
+        {
+            var series = model.FaithfulnessCurves.Where(c => c.Curve == curve).GroupBy(c => c.Method)
+                .Select(m => new FaithfulnessSeries(
+                    m.Key,
+                    [.. m.Where(c => c.Aggregate == Aggregates.EnsAvg).OrderBy(c => c.Fraction).Select(c => (c.Fraction, c.Mean))],
+                    [.. m.Where(c => c.Aggregate == Aggregates.ExpAvg).OrderBy(c => c.Fraction).Select(c => (c.Fraction, c.Mean))]))
+                .ToList();
+            var figure = SvgPlots.FaithfulnessFigure($"{curve} curve (mean over images and members)", "target probability", series);
+            plots[$"faithfulness-{Slug(curve)}.svg"] = figure;
+            sb.Append("<figure>").Append(figure.ToSvg()).Append("</figure>");
+        }
+
+        sb.Append("</div></section>\n");
+    }
+
+    private static void CurvesSection(StringBuilder sb, ReportModel model, IDictionary<string, PlotFigure> plots)
     {
         sb.Append("<section id=\"curves\"><h2>Ensemble-size curves</h2>\n<p>Metric of the average of the first k members, over random member orders (mean ± std over orders). ")
           .Append("k = 1 is a single member (≈ Exp-Avg); k = n is the full ensemble (Ens-Avg).</p>\n<div class=\"plots\">");
@@ -140,18 +212,19 @@ public static class HtmlReport
             var series = g.GroupBy(c => c.Method)
                 .Select(m => new CurveSeries(m.Key, [.. m.OrderBy(c => c.K).Select(c => (c.K, c.Mean, c.Std))]))
                 .ToList();
-            var svg = SvgPlots.Curves($"{g.Key.Part} · {g.Key.Metric}", g.Key.Metric, series);
-            plots[$"curve-{Slug(g.Key.Part)}-{Slug(g.Key.Metric)}.svg"] = svg;
-            sb.Append("<figure>").Append(svg).Append("</figure>");
+            var figure = SvgPlots.CurvesFigure($"{g.Key.Part} · {g.Key.Metric}", g.Key.Metric, series);
+            plots[$"curve-{Slug(g.Key.Part)}-{Slug(g.Key.Metric)}.svg"] = figure;
+            sb.Append("<figure>").Append(figure.ToSvg()).Append("</figure>");
         }
 
         sb.Append("</div></section>\n");
     }
 
-    private static void DistributionSection(StringBuilder sb, ReportModel model, IDictionary<string, string> plots)
+    private static void DistributionSection(StringBuilder sb, ReportModel model, IDictionary<string, PlotFigure> plots)
     {
-        sb.Append("<section id=\"distributions\"><h2>Per-image distributions</h2>\n<p>Box: quartiles and median; whiskers: 1.5 IQR; diamond: mean. ")
-          .Append("Blue: Ens-Avg, orange: Exp-Avg, per method.</p>\n<div class=\"plots\">");
+        sb.Append("<section id=\"distributions\"><h2>Per-image distributions</h2>\n<p>Split violins per method: left (blue) Ens-Avg, right (orange) Exp-Avg. ")
+          .Append("Each half is a Gaussian kernel density of the per-image values (Silverman's bandwidth 0.9·min(σ, IQR/1.34)·n<sup>−1/5</sup>, trimmed to the observed range), ")
+          .Append("both halves of a method on one width scale; inside, a narrow box (quartiles, white median line, whiskers at 1.5 IQR) and the mean (diamond).</p>\n<div class=\"plots\">");
         if (model.PerImage.Count == 0)
         {
             sb.Append("<p>No per-image scores.</p>");
@@ -160,9 +233,9 @@ public static class HtmlReport
         foreach (var g in model.PerImage.GroupBy(r => (r.Part, r.Metric)))
         {
             var groups = g.GroupBy(r => r.Method).Select(m => new BoxGroup(m.Key, [.. m.Select(r => r.EnsAvg)], [.. m.Select(r => r.ExpAvg)])).ToList();
-            var svg = SvgPlots.Boxes($"{g.Key.Part} · {g.Key.Metric}", g.Key.Metric, groups);
-            plots[$"box-{Slug(g.Key.Part)}-{Slug(g.Key.Metric)}.svg"] = svg;
-            sb.Append("<figure>").Append(svg).Append("</figure>");
+            var figure = SvgPlots.ViolinsFigure($"{g.Key.Part} · {g.Key.Metric}", g.Key.Metric, groups);
+            plots[$"violin-{Slug(g.Key.Part)}-{Slug(g.Key.Metric)}.svg"] = figure;
+            sb.Append("<figure>").Append(figure.ToSvg()).Append("</figure>");
         }
 
         sb.Append("</div></section>\n");
