@@ -124,6 +124,7 @@ public class StudyCommandSettings : CommandSettings
         var size = Size ?? (q ? 48 : 64);
         var count = Count ?? (q ? 400 : 2000);
         var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, count, 0.3, Seed);
+        var lesions = new SynthLesionsOptions(count, size, 0.3, Seed);
         var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr);
         var attribution = new AttributionSettings
         {
@@ -138,6 +139,7 @@ public class StudyCommandSettings : CommandSettings
             Data = Data,
             Format = Format,
             Synth = synth,
+            Lesions = lesions,
             ImageSize = size,
             Training = training,
             Backbone = new BackboneSpec(Backbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages), Weights),
@@ -195,6 +197,10 @@ public class StudyCommandSettings : CommandSettings
             if (Data is null && !Lesions)
             {
                 s.Synth.Validate();
+            }
+            else if (Lesions)
+            {
+                s.Lesions.Validate();
             }
 
             s.Training.Validate();

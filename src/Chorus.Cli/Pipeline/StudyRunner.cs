@@ -144,7 +144,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
         manifest.AddVersionOf("Spectre.Console", typeof(AnsiConsole));
         manifest.Versions["libtorch"] = "2.10.0 (TorchSharp-cpu 0.107.0)";
-        manifest.Seeds["dataset"] = settings.Synth.Seed;
+        manifest.Seeds["dataset"] = settings.GeneratesLesions ? settings.Lesions.Seed : settings.Synth.Seed;
         manifest.Seeds["training"] = settings.Training.Seed;
         manifest.Seeds["explain"] = settings.Seed;
         manifest.SetOptions("study", settings);
@@ -179,6 +179,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             throw new ChorusException($"{dataDir} holds a SynthBirds dataset with other options; use a new --out folder or delete {dataDir}.");
         }
 
+        if (File.Exists(Path.Combine(dataDir, SynthLesions.MarkerFile)))
+        {
+            throw new ChorusException($"{dataDir} holds a SynthLesions dataset, not SynthBirds; use a new --out folder or delete {dataDir}.");
+        }
+
         if (Directory.Exists(dataDir))
         {
             // An interrupted generation: start over.
@@ -196,7 +201,39 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
     private string EnsureSynthLesions(string dataDir, CancellationToken cancellationToken)
     {
-        throw new ChorusException("synth-lesions is not available yet.");
+        var marker = Path.Combine(dataDir, SynthLesions.MarkerFile);
+        if (File.Exists(marker))
+        {
+            var existing = JsonNode.Parse(File.ReadAllText(marker));
+            var options = existing?["options"].Deserialize<SynthLesionsOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var version = existing?["generatorVersion"]?.GetValue<int>();
+            if (options == settings.Lesions && version == SynthLesions.GeneratorVersion)
+            {
+                console.MarkupLine($"[grey]Reusing SynthLesions in {Markup.Escape(dataDir)}.[/]");
+                return StudyDataset.Isic2018;
+            }
+
+            throw new ChorusException($"{dataDir} holds a SynthLesions dataset made with other options or generator version; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (File.Exists(Path.Combine(dataDir, "synthbirds.json")))
+        {
+            throw new ChorusException($"{dataDir} holds a SynthBirds dataset, not SynthLesions; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (Directory.Exists(dataDir))
+        {
+            // An interrupted generation: start over.
+            Directory.Delete(dataDir, recursive: true);
+        }
+
+        var summary = ProgressRunner.Run(console, ctx =>
+        {
+            var task = ctx.AddTask("Generating SynthLesions", maxValue: settings.Lesions.Count);
+            return SynthLesions.Generate(dataDir, settings.Lesions, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
+        });
+        console.MarkupLine($"SynthLesions: {summary.Images} images, classes {string.Join("/", summary.Classes)}, {settings.Lesions.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
+        return StudyDataset.Isic2018;
     }
 
     private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)

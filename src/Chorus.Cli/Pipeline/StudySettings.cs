@@ -28,8 +28,11 @@ public sealed record StudySettings
     /// <summary>Format of <see cref="Data"/> (<c>cub</c>, <c>isic2018</c>); null to detect it from the folder.</summary>
     public string? Format { get; init; }
 
-    /// <summary>SynthBirds options when the dataset is generated.</summary>
+    /// <summary>SynthBirds options when the dataset is generated as synth-birds.</summary>
     public SynthBirdsOptions Synth { get; init; } = new();
+
+    /// <summary>SynthLesions options when the dataset is generated as synth-lesions.</summary>
+    public SynthLesionsOptions Lesions { get; init; } = new();
 
     /// <summary>Side of the model's square input (images are resized to it).</summary>
     public int ImageSize { get; init; } = 64;
