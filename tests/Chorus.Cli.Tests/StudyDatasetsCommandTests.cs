@@ -28,6 +28,8 @@ public class StudyDatasetsCommandTests
         Assert.Equal(FiveMethods.Length, rows.Count);
         Assert.StartsWith("lesion", rows[0].TrimStart(), StringComparison.Ordinal);
         Assert.All(rows, r => Assert.True(r.Length <= StudyTable.MaxWidth, $"{r.Length} columns: {r}"));
+        Assert.All(rows, r => Assert.DoesNotMatch(@"±\d\.\d{3}[-\d–]", r));
+        Assert.All(rows, r => Assert.DoesNotMatch(@"[a-z][-\d]\.\d{3}±", r));
         Assert.DoesNotContain("beak", output);
 
         // And: the files name the lesion part and the iou and pearson metrics
@@ -85,6 +87,7 @@ public class StudyDatasetsCommandTests
         Assert.Contains("1/2", output);
         Assert.Contains("2/2", output);
         Assert.All(TableRows(output, ["saliency", "grad-cam"]), r => Assert.True(r.Length <= StudyTable.MaxWidth, $"{r.Length} columns: {r}"));
+        Assert.All(TableRows(output, ["saliency", "grad-cam"]), r => Assert.DoesNotMatch(@"±\d\.\d{3}[-\d–]", r));
         var results = ResultsCsv.Read(Path.Combine(outDir, "results.csv"));
         Assert.Equal(["lesion"], results.Select(r => r.Part).Distinct());
         Assert.Equal(["iou", "pearson", "spearman"], results.Select(r => r.Metric).Distinct());

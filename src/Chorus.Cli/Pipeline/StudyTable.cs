@@ -60,12 +60,12 @@ public static class StudyTable
             var title = "[bold]Ens-Avg vs Exp-Avg[/] (mean±std across images)" + (groups.Count > 1 ? $" {g + 1}/{groups.Count}" : "");
             var table = new Table().Border(TableBorder.None).Title(title);
             table.AddColumn(new TableColumn("part").NoWrap().Padding(0, 0, 1, 0));
-            table.AddColumn(new TableColumn("method").NoWrap().Padding(0, 0, 0, 0));
+            table.AddColumn(new TableColumn("method").NoWrap().Padding(0, 0, gap, 0));
             foreach (var metric in groups[g])
             {
                 var t = Title(outcome, metric);
-                table.AddColumn(new TableColumn($"{t} Ens").RightAligned().NoWrap().Padding(gap, 0, 0, 0));
-                table.AddColumn(new TableColumn($"{t} Exp").RightAligned().NoWrap().Padding(gap, 0, 0, 0));
+                table.AddColumn(new TableColumn($"{t} Ens").RightAligned().NoWrap().Padding(0, 0, gap, 0));
+                table.AddColumn(new TableColumn($"{t} Exp").RightAligned().NoWrap().Padding(0, 0, gap, 0));
             }
 
             string? lastPart = null;
@@ -83,6 +83,9 @@ public static class StudyTable
 
                 table.AddRow([.. row]);
             }
+
+            // Spectre pads cells on the right only in a borderless table; the last column needs none.
+            table.Columns[^1].Padding(0, 0, 0, 0);
 
             console.Write(table);
         }
