@@ -294,7 +294,8 @@ public sealed class IsicStudyDataset : StudyDataset
 
         if (dataset.LabelSource is null)
         {
-            throw new ChorusException($"ISIC dataset '{dataset.Root}' has no labels, and training needs a class per image: put one labels CSV at its root (image,MEL,NV,… one-hot as in ISIC 2018 Task 3, or image,label).");
+            var first = dataset.Problems.Count > 0 ? $" First problem found: {dataset.Problems[0]}." : "";
+            throw new ChorusException($"ISIC dataset '{dataset.Root}' has no labels, and training needs a class per image: put one labels CSV at its root (image,MEL,NV,… one-hot as in ISIC 2018 Task 3, or image,label).{first}");
         }
 
         if (dataset.Classes.Count < 2)
