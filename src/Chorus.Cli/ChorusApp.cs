@@ -47,6 +47,9 @@ public static class ChorusApp
                 synth.AddCommand<SynthBirdsCommand>("birds")
                     .WithDescription("SynthBirds in the CUB-200-2011 layout, with exact part masks.")
                     .WithExample("synth", "birds", "--out", "synthbirds", "--species", "8", "--size", "64");
+                synth.AddCommand<SynthLesionsCommand>("lesions")
+                    .WithDescription("SynthLesions in the ISIC 2018 Task 1 layout: dermoscopy-like images, exact lesion masks, benign/malignant labels.")
+                    .WithExample("synth", "lesions", "synthlesions", "--count", "1000", "--size", "64");
             });
             config.AddBranch("data", data =>
             {

@@ -51,12 +51,14 @@ internal static class LesionRenderer
     private const int MaxHairs = 8;
     private const int AngleSteps = 720;
     private const int NoiseAmplitude = 3;
+    private static readonly (float R, float G, float B) BlueGrey = (100, 110, 132);
 
-    public static LesionSample Render(SynthLesionsOptions options, int index)
+    /// <summary>Renders image <paramref name="index"/>; <paramref name="classIndex"/> overrides its class (tests only).</summary>
+    public static LesionSample Render(SynthLesionsOptions options, int index, int? classIndex = null)
     {
         var n = options.ImageSize;
         var s = n / 64f; // 1 "design pixel" at 64 px
-        var cls = SynthLesions.ClassOf(index);
+        var cls = classIndex ?? SynthLesions.ClassOf(index);
         var lr = Xoshiro256.ForItem(options.Seed, index, LesionStream);
         var dr = Xoshiro256.ForItem(options.Seed, index, DistractorStream);
         var nr = Xoshiro256.ForItem(options.Seed, index, NoiseStream);
@@ -67,7 +69,7 @@ internal static class LesionRenderer
         var varg = Severity(cls, ref lr);
 
         // Outline.
-        var radius = lr.Range(0.16, 0.25) * n;
+        var radius = lr.Range(0.18, 0.28) * n;
         var elong = lr.Range(1.0, 1.35);
         var orient = lr.Range(0, Math.PI);
         var outline = Outline(ref lr, asym, irr, elong, orient);
@@ -104,15 +106,15 @@ internal static class LesionRenderer
             var rho = MathF.Sqrt(lr.Range(0, 1)) * 0.7f;
             var sigma = lr.Range(0.15, 0.35) * radius;
             var kind = lr.NextDouble();
-            var shade = lr.Range(0.55, 1.35);
+            var shade = lr.Range(0.45, 1.45);
             (float R, float G, float B) colour =
-                kind < 0.7 * Math.Max(0, varg - 0.25) ? (118, 128, 152) // blue-grey (regression structures)
+                kind < 0.7 * Math.Max(0, varg - 0.25) ? BlueGrey // blue-grey (regression structures)
                 : kind < 0.75 * varg ? (48, 34, 32) // black-brown
                 : (lesionBase.Item1 * shade, lesionBase.Item2 * shade, lesionBase.Item3 * shade);
             var px = cx + (MathF.Cos(angle) * rho * OutlineAt(outline, angle) * radius);
             var py = cy + (MathF.Sin(angle) * rho * OutlineAt(outline, angle) * radius);
-            patches[i] = new Patch(px, py, sigma, colour, 0.3f + (0.65f * varg));
-            if (i < patchCount && colour == (118, 128, 152))
+            patches[i] = new Patch(px, py, sigma, colour, 0.3f + (0.6f * varg));
+            if (i < patchCount && colour == BlueGrey)
             {
                 blueGrey++;
             }
@@ -120,8 +122,10 @@ internal static class LesionRenderer
 
         var netPeriod = lr.Range(3.0, 4.5) * s;
         var netAngle = lr.Range(0, Math.PI);
-        var netAmp = lr.Range(0.0, 0.3);
+        var netAmp = lr.Range(0.0, 0.22);
         var lesionNoise = ValueNoise.Create(ref lr, 5);
+        var warpU = ValueNoise.Create(ref lr, 4);
+        var warpV = ValueNoise.Create(ref lr, 4);
 
         // Nuisances (distractor stream only).
         var skinNoise = ValueNoise.Create(ref dr, 6);
@@ -142,6 +146,10 @@ internal static class LesionRenderer
         var ov = overlay.GetPixelSpan();
         var cosN = MathF.Cos(netAngle);
         var sinN = MathF.Sin(netAngle);
+        var cosN60 = MathF.Cos(netAngle + (MathF.PI / 3));
+        var sinN60 = MathF.Sin(netAngle + (MathF.PI / 3));
+        var cosN120 = MathF.Cos(netAngle + (2 * MathF.PI / 3));
+        var sinN120 = MathF.Sin(netAngle + (2 * MathF.PI / 3));
         var cosG = MathF.Cos(gradAngle);
         var sinG = MathF.Sin(gradAngle);
         for (var y = 0; y < n; y++)
@@ -175,10 +183,16 @@ internal static class LesionRenderer
                         lc = (Mix(lc.R, pt.Colour.R, w), Mix(lc.G, pt.Colour.G, w), Mix(lc.B, pt.Colour.B, w));
                     }
 
-                    var nu = (cosN * fx) + (sinN * fy);
-                    var nv = (-sinN * fx) + (cosN * fy);
-                    var cell = 0.25f * (2 + MathF.Cos(2 * MathF.PI * nu / netPeriod) + MathF.Cos(2 * MathF.PI * nv / netPeriod));
-                    var tex = (1 - (netAmp * (1 - (cell * cell)))) * (1 + (0.1f * (lesionNoise.Sample(u, v) - 0.5f)));
+                    // Pigment network: a honeycomb (three plane waves 60° apart) on a warped grid; dark lines around
+                    // light holes, fading towards the border.
+                    var wx = fx + (2 * netPeriod * (warpU.Sample(u, v) - 0.5f));
+                    var wy = fy + (2 * netPeriod * (warpV.Sample(u, v) - 0.5f));
+                    var k = 2 * MathF.PI / netPeriod;
+                    var w0 = MathF.Cos(k * ((cosN * wx) + (sinN * wy)));
+                    var w1 = MathF.Cos(k * ((cosN60 * wx) + (sinN60 * wy)));
+                    var w2 = MathF.Cos(k * ((cosN120 * wx) + (sinN120 * wy)));
+                    var cell = Math.Clamp((w0 + w1 + w2 + 1.5f) / 4.5f, 0, 1); // 1 in the holes, 0 on the lines
+                    var tex = (1 - (netAmp * (1 - (0.6f * rho)) * (1 - (cell * cell)))) * (1 + (0.12f * (lesionNoise.Sample(u, v) - 0.5f)));
                     var alpha = rho < 0.7f ? 1f : 1 - (0.4f * MathF.Pow((rho - 0.7f) / 0.3f, 1.5f));
                     c = (Mix(c.R, lc.R * tex, alpha), Mix(c.G, lc.G * tex, alpha), Mix(c.B, lc.B * tex, alpha));
                 }

@@ -52,7 +52,7 @@ public static class SynthLesions
     /// <param name="maxDegreeOfParallelism">Worker threads; -1 (default) for all cores. Does not affect the output.</param>
     /// <param name="cancellationToken">Stops between images; the folder is then incomplete.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
-    /// <exception cref="IOException"><paramref name="dir"/> exists and is not empty.</exception>
+    /// <exception cref="ChorusException"><paramref name="dir"/> is a file, or a folder that is not empty.</exception>
     public static SynthLesionsSummary Generate(
         string dir,
         SynthLesionsOptions options,
@@ -64,9 +64,14 @@ public static class SynthLesions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var root = Path.GetFullPath(dir);
+        if (File.Exists(root))
+        {
+            throw new ChorusException($"SynthLesions output folder '{root}' is a file; choose a new folder.");
+        }
+
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
-            throw new IOException($"SynthLesions output folder '{root}' is not empty; choose a new folder or delete it first.");
+            throw new ChorusException($"SynthLesions output folder '{root}' is not empty; choose a new folder or delete it first.");
         }
 
         Directory.CreateDirectory(root);
