@@ -71,6 +71,27 @@ public class StudyDatasetsCommandTests
     }
 
     [Fact]
+    public async Task Train_SynthLesionsFolderMadeWithOtherOptions_IsRefused()
+    {
+        // Given a run folder whose data/ holds SynthLesions with 20 images
+        var outDir = TestPaths.TempDir();
+        string[] tiny = ["--size", "32", "--members", "1", "--epochs", "1", "--pretrain-epochs", "0", "--threads", "1", "--out", outDir];
+        var (code, output) = await CliRunner.RunAsync(["train", "--dataset", "synth-lesions", "--count", "20", .. tiny]);
+        Assert.True(code == 0, output);
+
+        // When: the same folder with another count, then as SynthBirds
+        var (otherCode, otherOutput) = await CliRunner.RunAsync(["train", "--dataset", "synth-lesions", "--count", "22", .. tiny]);
+        var (birdsCode, birdsOutput) = await CliRunner.RunAsync(["train", "--count", "20", .. tiny]);
+
+        // Then
+        Assert.Equal(ChorusApp.UserErrorExitCode, otherCode);
+        Assert.Contains("other options", otherOutput);
+        Assert.Equal(ChorusApp.UserErrorExitCode, birdsCode);
+        Assert.Contains("holds a SynthLesions dataset", birdsOutput.ReplaceLineEndings(" "));
+        Assert.Equal(20, Directory.GetFiles(Path.Combine(outDir, "data"), "*.jpg", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
     public async Task Demo_IsicFolderViaData_DetectsTheFormatAndSplitsWideTables()
     {
         // Given an ISIC 2018 folder (Training + Validation, labels.csv)
