@@ -265,6 +265,20 @@ internal static class LesionRenderer
             table[t] = ellipse * Math.Max(0.35f, sum);
         }
 
+        // Normalise the area (∝ mean r²) to that of the bare ellipse (mean r² = 1 since a·b = 1), so that the
+        // lobe and harmonics change the shape but not the size: lesion size stays a pure nuisance.
+        var meanSquare = 0.0;
+        foreach (var r in table)
+        {
+            meanSquare += (double)r * r;
+        }
+
+        var norm = (float)Math.Sqrt(meanSquare / AngleSteps);
+        for (var t = 0; t < AngleSteps; t++)
+        {
+            table[t] /= norm;
+        }
+
         return table;
     }
 
