@@ -36,9 +36,11 @@ public static class ChorusApp
 
             config.SetExceptionHandler((ex, _) => HandleError(ex, console ?? AnsiConsole.Console));
             config.AddCommand<DemoCommand>("demo")
-                .WithDescription("Run the whole study in miniature: synthetic birds, an ensemble, five explainers, Ens-Avg vs Exp-Avg.")
+                .WithDescription("Run the whole study in miniature: synthetic birds (or --dataset synth-lesions, or --data DIR), an ensemble, five explainers, Ens-Avg vs Exp-Avg.")
                 .WithExample("demo")
-                .WithExample("demo", "--quick", "--out", "/tmp/chorus-demo");
+                .WithExample("demo", "--quick", "--out", "/tmp/chorus-demo")
+                .WithExample("demo", "--dataset", "synth-lesions", "--out", "lesions-demo")
+                .WithExample("demo", "--data", "ISIC2018", "--format", "isic2018", "--out", "isic-demo");
             config.AddBranch("synth", synth =>
             {
                 synth.SetDescription("Generate synthetic datasets with exact evidence regions.");
@@ -55,7 +57,7 @@ public static class ChorusApp
                 data.AddCommand<DataCheckCommand>("check").WithDescription("Validate a dataset folder (cub, isic2018 or folder): summary, problems with file:line; exit 1 on problems.");
             });
             config.AddCommand<TrainCommand>("train")
-                .WithDescription("Train an ensemble on a CUB-200-2011-layout dataset into a run folder (resumable).")
+                .WithDescription("Train an ensemble on a dataset folder (CUB-200-2011 or ISIC 2018 layout) or a generated one into a run folder (resumable).")
                 .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Recompute results.csv, per_image.csv, curves.csv and summary.json from a finished run folder's maps.")

@@ -34,7 +34,7 @@ public class ErrorHandlingTests
         File.WriteAllBytes(victim, bytes[..(bytes.Length / 3)]);
 
         // When
-        var (code, output) = await CliRunner.RunAsync("train", "--data", data, "--out", TestPaths.TempDir(), "--members", "1", "--epochs", "1", "--size", "32");
+        var (code, output) = await CliRunner.RunAsync("train", "--data", data, "--out", TestPaths.TempDir(), "--members", "1", "--epochs", "1", "--size", "32", "--on-bad-image", "fail");
 
         // Then
         Assert.Equal(ChorusApp.UserErrorExitCode, code);

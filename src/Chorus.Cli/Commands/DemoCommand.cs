@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace Chorus.Cli.Commands;
 
-/// <summary><c>chorus demo</c>: the whole study in miniature on SynthBirds (or on --data).</summary>
+/// <summary><c>chorus demo</c>: the whole study in miniature on SynthBirds (or SynthLesions with --dataset, or a folder with --data).</summary>
 public sealed class DemoCommand(IAnsiConsole console) : Command<StudyCommandSettings>
 {
     public override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)

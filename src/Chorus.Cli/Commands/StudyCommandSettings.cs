@@ -10,19 +10,27 @@ using Spectre.Console.Cli;
 
 namespace Chorus.Cli.Commands;
 
-/// <summary>Options shared by <c>demo</c> (and future study commands).</summary>
+/// <summary>Options shared by <c>demo</c> and <c>train</c>.</summary>
 public class StudyCommandSettings : CommandSettings
 {
     [CommandOption("-o|--out <DIR>")]
     [Description("Output folder (re-running with the same folder resumes).")]
     public string Out { get; init; } = "chorus-demo";
 
+    [CommandOption("--dataset <NAME>")]
+    [Description("The dataset generated into OUT/data when --data is not given: synth-birds (default; parts beak and wings) or synth-lesions (ISIC 2018 layout; part lesion).")]
+    public string? Dataset { get; init; }
+
     [CommandOption("--data <DIR>")]
-    [Description("Use this CUB-200-2011-layout dataset instead of generating SynthBirds.")]
+    [Description("Use this dataset folder instead of generating one: CUB-200-2011 layout (train/test from train_test_split.txt; parts beak and wings) or ISIC 2018 Task 1 with a labels CSV (train = Training, test = Validation or Test, or a seeded 70/30 split when there is one split only; part lesion).")]
     public string? Data { get; init; }
 
+    [CommandOption("--format <FORMAT>")]
+    [Description("Format of --data: cub or isic2018. Default: detected (images.txt: cub; ISIC2018_* folders or ISIC_*.jpg files: isic2018).")]
+    public string? Format { get; init; }
+
     [CommandOption("--quick")]
-    [Description("A miniature run for tests and CI: 4 species, 48 px, 400 images, 3 members, 16 IG steps, 16 images explained.")]
+    [Description("A miniature run for tests and CI: 48 px, 400 images (4 species for birds), 3 members, 16 IG steps, 16 images explained.")]
     public bool Quick { get; init; }
 
     [CommandOption("--members <N>")]
@@ -66,7 +74,7 @@ public class StudyCommandSettings : CommandSettings
     public int? Size { get; init; }
 
     [CommandOption("--count <N>")]
-    [Description("SynthBirds images. Default 2000 (400 with --quick).")]
+    [Description("Images generated (synth-birds, synth-lesions). Default 2000 (400 with --quick).")]
     public int? Count { get; init; }
 
     [CommandOption("--explain <N>")]
@@ -78,7 +86,7 @@ public class StudyCommandSettings : CommandSettings
     public string? Methods { get; init; }
 
     [CommandOption("--metrics <LIST>")]
-    [Description("Comma-separated metrics for results.csv. Default: com_distance,pearson.")]
+    [Description("Comma-separated metrics for the table and results.csv. Default: com_distance,pearson on birds; iou,pearson on lesions.")]
     public string? Metrics { get; init; }
 
     [CommandOption("--ig-steps <N>")]
@@ -98,16 +106,25 @@ public class StudyCommandSettings : CommandSettings
     [Description("libtorch threads. Default: all cores.")]
     public int? Threads { get; init; }
 
-    [CommandOption("--skip-bad-images")]
-    [Description("Skip unreadable images (counted and reported) instead of stopping at the first.")]
+    [CommandOption("--on-bad-image <skip|fail>")]
+    [Description("Unreadable images (ISIC: also images without mask or label): skip (default; counted, the first named in a warning, all listed in OUT/skipped.csv and counted in the manifest) or fail (stop at the first with an error naming the file).")]
+    public string? OnBadImage { get; init; }
+
+    [CommandOption("--skip-bad-images", IsHidden = true)]
+    [Description("Deprecated: same as --on-bad-image skip, now the default.")]
     public bool SkipBadImages { get; init; }
+
+    /// <summary>Whether the dataset is generated as SynthLesions.</summary>
+    private bool Lesions => Data is null && Dataset == StudySettings.SynthLesionsName;
 
     /// <summary>Turns the options into study settings, applying --quick defaults.</summary>
     public StudySettings ToStudySettings()
     {
         var q = Quick;
         var size = Size ?? (q ? 48 : 64);
-        var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, Count ?? (q ? 400 : 2000), 0.3, Seed);
+        var count = Count ?? (q ? 400 : 2000);
+        var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, count, 0.3, Seed);
+        var lesions = new SynthLesionsOptions(count, size, 0.3, Seed);
         var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr);
         var attribution = new AttributionSettings
         {
@@ -118,19 +135,22 @@ public class StudyCommandSettings : CommandSettings
         return new StudySettings
         {
             Out = Out,
+            Dataset = Dataset ?? StudySettings.SynthBirdsName,
             Data = Data,
+            Format = Format,
             Synth = synth,
+            Lesions = lesions,
             ImageSize = size,
             Training = training,
             Backbone = new BackboneSpec(Backbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages), Weights),
             Attribution = attribution,
             ExplainCount = Explain ?? (q ? 16 : 100),
             Methods = Methods is null ? Torch.Explaining.EnsembleExplainer.StudyMethods : Split(Methods),
-            Metrics = Metrics is null ? ["com_distance", "pearson"] : Split(Metrics),
+            Metrics = Metrics is null ? null : Split(Metrics),
             Figures = q ? 2 : 4,
             Seed = Seed,
             Threads = Threads ?? Environment.ProcessorCount,
-            SkipBadImages = SkipBadImages,
+            OnBadImage = OnBadImage == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip,
         };
     }
 
@@ -138,10 +158,49 @@ public class StudyCommandSettings : CommandSettings
     {
         try
         {
+            if (Dataset is not null && !StudySettings.GeneratedNames.Contains(Dataset))
+            {
+                return ValidationResult.Error($"--dataset: unknown dataset '{Dataset}'. Known: {string.Join(", ", StudySettings.GeneratedNames)} (for a folder, use --data).");
+            }
+
+            if (Dataset is not null && Data is not null)
+            {
+                return ValidationResult.Error("--dataset generates a dataset and --data reads one: give only one of them.");
+            }
+
+            if (Format is not null && !StudyDataset.FormatNames.Contains(Format))
+            {
+                return ValidationResult.Error($"--format: unknown format '{Format}'. Known: {string.Join(", ", StudyDataset.FormatNames)}.");
+            }
+
+            if (Format is not null && Data is null)
+            {
+                return ValidationResult.Error("--format describes --data; give --data too.");
+            }
+
+            if (OnBadImage is not null and not ("skip" or "fail"))
+            {
+                return ValidationResult.Error($"--on-bad-image: expected skip or fail, got '{OnBadImage}'.");
+            }
+
+            if (SkipBadImages && OnBadImage == "fail")
+            {
+                return ValidationResult.Error("--skip-bad-images contradicts --on-bad-image fail.");
+            }
+
+            if (Species is not null && Lesions)
+            {
+                return ValidationResult.Error("--species applies to synth-birds only.");
+            }
+
             var s = ToStudySettings();
-            if (Data is null)
+            if (Data is null && !Lesions)
             {
                 s.Synth.Validate();
+            }
+            else if (Lesions)
+            {
+                s.Lesions.Validate();
             }
 
             s.Training.Validate();
@@ -151,7 +210,7 @@ public class StudyCommandSettings : CommandSettings
                 return ValidationResult.Error($"--methods: unknown method '{m}'. Known: {string.Join(", ", AttributionMethodFactory.Names)}.");
             }
 
-            foreach (var m in s.Metrics.Where(m => !MetricRegistry.Names.Contains(m)))
+            foreach (var m in (s.Metrics ?? []).Where(m => !MetricRegistry.Names.Contains(m)))
             {
                 return ValidationResult.Error($"--metrics: unknown metric '{m}'. Known: {string.Join(", ", MetricRegistry.Names)}.");
             }

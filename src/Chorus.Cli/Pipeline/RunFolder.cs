@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Chorus.Data.Cub;
 using Chorus.Data.Loading;
 using Chorus.Explanations;
 using Chorus.IO;
@@ -30,6 +29,12 @@ public sealed record RunData(
     IReadOnlyList<string> ClassNames,
     long Seed)
 {
+    /// <summary>The dataset format (<c>cub</c>, <c>isic2018</c>); runs written before it was recorded are <c>cub</c>.</summary>
+    public string Format { get; init; } = StudyDataset.Cub;
+
+    /// <summary>The parts (region names of <see cref="LoadedSplit.Regions"/>) the run scores, in table order.</summary>
+    public IReadOnlyList<string> Parts { get; init; } = StudyDataset.DefaultParts(StudyDataset.Cub);
+
     /// <summary>Number of ensemble members.</summary>
     public int Members => Maps.Values.First().Length;
 
@@ -84,9 +89,14 @@ public static class RunFolder
         }
 
         var dataDir = DataDir(folder, study, dataOverride);
-        var dataset = CubDataset.Load(dataDir);
-        var skipBad = study["SkipBadImages"]?.GetValue<bool>() ?? false;
-        var test = dataset.LoadSplit(CubSplit.Test, size, new SplitLoadOptions(StudyRunner.Parts, skipBad));
+        var (dataset, parts) = OpenDataset(manifest, study, dataDir, seed);
+        var test = dataset.LoadTest(size);
+        var missing = parts.FirstOrDefault(p => !test.Regions.ContainsKey(p));
+        if (missing is not null)
+        {
+            throw new ChorusException($"{Path.Combine(folder, "manifest.json")}: the run scored part '{missing}', which the {dataset.Format} dataset {dataDir} does not have (it has {string.Join(", ", test.Regions.Keys)}).");
+        }
+
         var chosen = Explained(folder, runDir, test, study, seed, note);
         var maps = new Dictionary<string, SaliencyMap[][]>(StringComparer.Ordinal);
         foreach (var method in methods)
@@ -94,15 +104,15 @@ public static class RunFolder
             maps[method] = [.. Enumerable.Range(0, members).Select(m => LoadMaps(MapsPath(runDir, method, m), chosen.Length, size))];
         }
 
-        return new RunData(folder, manifest, test, chosen, methods, maps, [.. dataset.Classes.Select(c => c.Name)], seed);
+        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, seed) { Format = dataset.Format, Parts = parts };
     }
 
     /// <summary>A run's data from what <see cref="StudyRunner"/> holds in memory (no maps or images re-read).</summary>
-    public static RunData FromMemory(string folder, LoadedSplit test, int[] chosen, IReadOnlyList<string> methods, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
+    public static RunData FromMemory(string folder, LoadedSplit test, int[] chosen, IReadOnlyList<string> methods, IReadOnlyDictionary<string, SaliencyMap[][]> maps, StudyDataset dataset)
     {
+        ArgumentNullException.ThrowIfNull(dataset);
         var study = ReadStudy(folder, out var manifest);
-        var dataset = CubDataset.Load(DataDir(folder, study, null));
-        return new RunData(folder, manifest, test, chosen, methods, maps, [.. dataset.Classes.Select(c => c.Name)], study["Seed"]?.GetValue<long>() ?? 0);
+        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, study["Seed"]?.GetValue<long>() ?? 0) { Format = dataset.Format, Parts = dataset.Parts };
     }
 
     /// <summary>Throws a <see cref="ChorusException"/> naming the first of <paramref name="files"/> missing from <paramref name="folder"/>.</summary>
@@ -141,6 +151,27 @@ public static class RunFolder
 
         return manifest["options"]?["study"] as JsonObject
             ?? throw new ChorusException($"{path} has no options.study; it was not written by a study run.");
+    }
+
+    /// <summary>
+    /// Opens the run's dataset as the run did, from the manifest's <c>options.dataset</c> (format, parts, split seed,
+    /// bad-image policy). Runs written before that record are CUB runs scoring beak and wings.
+    /// </summary>
+    private static (StudyDataset Dataset, IReadOnlyList<string> Parts) OpenDataset(JsonNode manifest, JsonObject study, string dataDir, long seed)
+    {
+        if (manifest["options"]?["dataset"] is not JsonObject record)
+        {
+            var skip = study["SkipBadImages"]?.GetValue<bool>() ?? false;
+            var old = StudyDataset.Open(dataDir, StudyDataset.Cub, new StudyDataOptions(skip ? BadImagePolicy.Skip : BadImagePolicy.Fail, seed));
+            return (old, StudyDataset.DefaultParts(StudyDataset.Cub));
+        }
+
+        var format = record["format"]?.GetValue<string>() ?? StudyDataset.Cub;
+        var policy = record["on_bad_image"]?.GetValue<string>() == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip;
+        var options = new StudyDataOptions(policy, record["split_seed"]?.GetValue<long>() ?? seed, record["test_fraction"]?.GetValue<double>() ?? 0.3);
+        var dataset = StudyDataset.Open(dataDir, format, options);
+        IReadOnlyList<string> parts = record["parts"] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : dataset.Parts;
+        return (dataset, parts);
     }
 
     private static string DataDir(string folder, JsonObject study, string? dataOverride)

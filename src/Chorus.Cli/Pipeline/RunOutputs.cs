@@ -30,11 +30,11 @@ public static class RunOutputs
         foreach (var method in run.Methods)
         {
             var perMember = PerMember(run, method);
-            foreach (var part in StudyRunner.Parts)
+            foreach (var part in run.Parts)
             {
-                var result = evaluator.Evaluate(perMember, Rois(run, part.Name), ids);
-                comparisons.AddRange(ResultTables.CompareAll(part.Name, method, result, bootstrap));
-                perImage.AddRange(ResultTables.ToPerImageRows(part.Name, method, result));
+                var result = evaluator.Evaluate(perMember, Rois(run, part), ids);
+                comparisons.AddRange(ResultTables.CompareAll(part, method, result, bootstrap));
+                perImage.AddRange(ResultTables.ToPerImageRows(part, method, result));
             }
         }
 
@@ -53,10 +53,10 @@ public static class RunOutputs
         foreach (var method in run.Methods)
         {
             var perMember = PerMember(run, method);
-            foreach (var part in StudyRunner.Parts)
+            foreach (var part in run.Parts)
             {
-                var curves = EnsembleSizeCurve.Compute(perMember, Rois(run, part.Name), metrics, orders: orders, seed: unchecked((int)run.Seed));
-                rows.AddRange(ResultTables.ToCurveRows(part.Name, method, curves));
+                var curves = EnsembleSizeCurve.Compute(perMember, Rois(run, part), metrics, orders: orders, seed: unchecked((int)run.Seed));
+                rows.AddRange(ResultTables.ToCurveRows(part, method, curves));
             }
         }
 
@@ -96,7 +96,7 @@ public static class RunOutputs
     public static IReadOnlyList<GalleryFigure> Gallery(RunData run, IReadOnlyList<PerImageRow> perImage, int images)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var part = StudyRunner.Parts[0].Name;
+        var part = run.Parts[0];
         var ids = run.ImageIds;
         var figures = new List<GalleryFigure>();
         foreach (var method in run.Methods)

@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Text;
+using Chorus.Data.Loading;
 using Chorus.Evaluation;
+using Chorus.IO;
 using Chorus.Statistics;
 
 namespace Chorus.Cli.Pipeline;
@@ -22,4 +26,22 @@ public static class StudyFiles
         SummaryJson.Write(Path.Combine(folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, outcome.Members.Count, "mean", bootstrap, comparisons));
         return comparisons;
     }
+
+    /// <summary>Writes the images left out (<c>image_id,path,reason</c>; the id is empty when unknown) to <paramref name="path"/>, atomically; a header only when none.</summary>
+    public static void WriteSkipped(string path, IReadOnlyList<SkippedImage> skipped)
+    {
+        ArgumentNullException.ThrowIfNull(skipped);
+        var text = new StringBuilder("image_id,path,reason\n");
+        foreach (var s in skipped)
+        {
+            text.Append(s.ImageId >= 0 ? s.ImageId.ToString(CultureInfo.InvariantCulture) : "").Append(',')
+                .Append(Quote(s.Path)).Append(',').Append(Quote(s.Reason)).Append('\n');
+        }
+
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.</summary>
+    private static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 }

@@ -28,8 +28,20 @@ namespace Chorus.Cli.Pipeline;
 /// </summary>
 public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 {
-    /// <summary>The parts scored, as the study does: beak and wings.</summary>
-    public static readonly IReadOnlyList<RoiPart> Parts = [RoiPart.Beak, RoiPart.Wings];
+    /// <summary>Name of the list of images left out, in the output folder.</summary>
+    public const string SkippedFile = "skipped.csv";
+
+    // The settings with the dataset's defaults filled in (metrics), once the dataset is open.
+    private StudySettings? _resolved;
+    private StudyDataset? _dataset;
+
+    /// <summary>The settings as run: the given ones with the dataset's defaults filled in after <see cref="Run"/> or <see cref="TrainOnly"/>.</summary>
+    public StudySettings Settings => _resolved ?? settings;
+
+    /// <summary>The dataset studied (set by <see cref="Run"/> and <see cref="TrainOnly"/>).</summary>
+    public StudyDataset Dataset => _dataset ?? throw new InvalidOperationException("The study has not started.");
+
+    private IReadOnlyList<string> Metrics => settings.Metrics ?? Dataset.DefaultMetrics;
 
     /// <summary>Runs the study and returns the evaluation per method and part.</summary>
     public StudyOutcome Run(string command, CancellationToken cancellationToken = default)
@@ -70,25 +82,27 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         torch.set_num_threads(settings.Threads);
 
         var dataDir = settings.Data ?? Path.Combine(settings.Out, "data");
+        var format = settings.Format;
         if (settings.Data is null)
         {
-            manifest.Time("dataset", () => EnsureSynthBirds(dataDir, cancellationToken));
-        }
-        else if (!Directory.Exists(dataDir))
-        {
-            throw new ChorusException($"Data folder '{dataDir}' does not exist.");
+            format = manifest.Time("dataset", () => settings.GeneratesLesions ? EnsureSynthLesions(dataDir, cancellationToken) : EnsureSynthBirds(dataDir, cancellationToken));
         }
 
-        var dataset = CubDataset.Load(dataDir);
-        var (train, test) = manifest.Time("load", () => LoadSplits(dataset, cancellationToken));
-        ReportSkipped(train, test, manifest);
+        var dataset = StudyDataset.Open(dataDir, format, new StudyDataOptions(settings.OnBadImage, settings.Seed));
+        _dataset = dataset;
+        _resolved = settings with { Metrics = Metrics };
+        manifest.SetOptions("study", _resolved);
+        manifest.Options["dataset"] = dataset.Describe();
+        var splits = manifest.Time("load", () => LoadSplits(dataset, cancellationToken));
+        var (train, test) = (splits.Train, splits.Test);
+        ReportSkipped(splits.Skipped, manifest);
         if (train.Count == 0 || test.Count == 0)
         {
             throw new ChorusException($"{dataDir}: the train or test split is empty ({train.Count} train, {test.Count} test images).");
         }
 
         var runDir = Path.Combine(settings.Out, "run");
-        var classes = dataset.Classes.Count;
+        var classes = dataset.ClassNames.Count;
         IClassifier Factory() => settings.Backbone.Create(classes, settings.Widths);
         var testSet = ImageTensorSet.FromArrays(test.Pixels, test.Labels, 3, test.Size, test.Size);
         try
@@ -130,7 +144,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
         manifest.AddVersionOf("Spectre.Console", typeof(AnsiConsole));
         manifest.Versions["libtorch"] = "2.10.0 (TorchSharp-cpu 0.107.0)";
-        manifest.Seeds["dataset"] = settings.Synth.Seed;
+        manifest.Seeds["dataset"] = settings.GeneratesLesions ? settings.Lesions.Seed : settings.Synth.Seed;
         manifest.Seeds["training"] = settings.Training.Seed;
         manifest.Seeds["explain"] = settings.Seed;
         manifest.SetOptions("study", settings);
@@ -148,7 +162,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return manifest;
     }
 
-    private int EnsureSynthBirds(string dataDir, CancellationToken cancellationToken)
+    private string EnsureSynthBirds(string dataDir, CancellationToken cancellationToken)
     {
         var marker = Path.Combine(dataDir, "synthbirds.json");
         if (File.Exists(marker))
@@ -159,10 +173,15 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             if (options == settings.Synth && version == SynthBirds.GeneratorVersion)
             {
                 console.MarkupLine($"[grey]Reusing SynthBirds in {Markup.Escape(dataDir)}.[/]");
-                return 0;
+                return StudyDataset.Cub;
             }
 
             throw new ChorusException($"{dataDir} holds a SynthBirds dataset with other options; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (File.Exists(Path.Combine(dataDir, SynthLesions.MarkerFile)))
+        {
+            throw new ChorusException($"{dataDir} holds a SynthLesions dataset, not SynthBirds; use a new --out folder or delete {dataDir}.");
         }
 
         if (Directory.Exists(dataDir))
@@ -177,32 +196,66 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             return SynthBirds.Generate(dataDir, settings.Synth, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
         });
         console.MarkupLine($"SynthBirds: {summary.Images} images, {summary.Species.Count} species, {settings.Synth.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
-        return 0;
+        return StudyDataset.Cub;
     }
 
-    private (LoadedSplit Train, LoadedSplit Test) LoadSplits(CubDataset dataset, CancellationToken cancellationToken)
+    private string EnsureSynthLesions(string dataDir, CancellationToken cancellationToken)
     {
-        var trainCount = dataset.Split(CubSplit.Train).Count;
-        var testCount = dataset.Split(CubSplit.Test).Count;
+        var marker = Path.Combine(dataDir, SynthLesions.MarkerFile);
+        if (File.Exists(marker))
+        {
+            var existing = JsonNode.Parse(File.ReadAllText(marker));
+            var options = existing?["options"].Deserialize<SynthLesionsOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var version = existing?["generatorVersion"]?.GetValue<int>();
+            if (options == settings.Lesions && version == SynthLesions.GeneratorVersion)
+            {
+                console.MarkupLine($"[grey]Reusing SynthLesions in {Markup.Escape(dataDir)}.[/]");
+                return StudyDataset.Isic2018;
+            }
+
+            throw new ChorusException($"{dataDir} holds a SynthLesions dataset made with other options or generator version; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (File.Exists(Path.Combine(dataDir, "synthbirds.json")))
+        {
+            throw new ChorusException($"{dataDir} holds a SynthBirds dataset, not SynthLesions; use a new --out folder or delete {dataDir}.");
+        }
+
+        if (Directory.Exists(dataDir))
+        {
+            // An interrupted generation: start over.
+            Directory.Delete(dataDir, recursive: true);
+        }
+
+        var summary = ProgressRunner.Run(console, ctx =>
+        {
+            var task = ctx.AddTask("Generating SynthLesions", maxValue: settings.Lesions.Count);
+            return SynthLesions.Generate(dataDir, settings.Lesions, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
+        });
+        console.MarkupLine($"SynthLesions: {summary.Images} images, classes {string.Join("/", summary.Classes)}, {settings.Lesions.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
+        return StudyDataset.Isic2018;
+    }
+
+    private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)
+    {
+        var (trainCount, testCount) = dataset.Counts;
         return ProgressRunner.Run(console, ctx =>
         {
-            var t1 = ctx.AddTask("Loading train split", maxValue: Math.Max(trainCount, 1));
-            var t2 = ctx.AddTask("Loading test split", maxValue: Math.Max(testCount, 1));
-            var train = dataset.LoadSplit(CubSplit.Train, settings.ImageSize, new SplitLoadOptions(SkipCorrupt: settings.SkipBadImages), ProgressRunner.Report<int>(n => t1.Value = n), cancellationToken);
-            t1.Value = t1.MaxValue;
-            var test = dataset.LoadSplit(CubSplit.Test, settings.ImageSize, new SplitLoadOptions(Parts, settings.SkipBadImages), ProgressRunner.Report<int>(n => t2.Value = n), cancellationToken);
-            t2.Value = t2.MaxValue;
-            return (train, test);
+            var task = ctx.AddTask($"Loading {trainCount} train + {testCount} test images ({dataset.Format})", maxValue: Math.Max(trainCount + testCount, 1));
+            var splits = dataset.LoadSplits(settings.ImageSize, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken);
+            task.Value = task.MaxValue;
+            return splits;
         });
     }
 
-    private void ReportSkipped(LoadedSplit train, LoadedSplit test, RunManifest manifest)
+    private void ReportSkipped(IReadOnlyList<SkippedImage> skipped, RunManifest manifest)
     {
-        var skipped = train.Skipped.Concat(test.Skipped).ToList();
         manifest.Results["images_skipped"] = skipped.Count;
+        StudyFiles.WriteSkipped(Path.Combine(settings.Out, SkippedFile), skipped);
         if (skipped.Count > 0)
         {
-            console.MarkupLine($"[yellow]warning:[/] skipped {skipped.Count} unreadable image(s); first: {Markup.Escape(skipped[0].Reason)}");
+            var first = skipped[0];
+            console.MarkupLine($"[yellow]warning:[/] skipped {skipped.Count} unusable image(s) or file(s), listed in {SkippedFile}; first: {Markup.Escape(first.Path)}: {Markup.Escape(first.Reason)} (--on-bad-image fail stops at the first instead).");
         }
     }
 
@@ -259,8 +312,8 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
     private void WriteCurvesAndReport(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
     {
-        var run = RunFolder.FromMemory(settings.Out, test, chosen, settings.Methods, maps);
-        RunOutputs.Curves(run, settings.Metrics);
+        var run = RunFolder.FromMemory(settings.Out, test, chosen, settings.Methods, maps, Dataset);
+        RunOutputs.Curves(run, Metrics);
         var report = RunOutputs.Report(run, settings.Figures);
         console.MarkupLine($"Wrote curves.csv and [blue]{Markup.Escape(Path.GetFullPath(report))}[/].");
     }
@@ -307,21 +360,21 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
     private StudyOutcome Evaluate(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps, IReadOnlyList<MemberResult> members)
     {
-        var metrics = settings.Metrics.Select(MetricRegistry.Create).ToList();
+        var metrics = Metrics.Select(MetricRegistry.Create).ToList();
         var evaluator = new EnsembleEvaluator(metrics);
         var ids = chosen.Select(i => test.ImageIds[i].ToString(CultureInfo.InvariantCulture)).ToList();
         var results = new List<StudyCell>();
         foreach (var method in settings.Methods)
         {
             var perMember = maps[method].Select(m => (IReadOnlyList<SaliencyMap>)m).ToList();
-            foreach (var part in Parts)
+            foreach (var part in Dataset.Parts)
             {
-                var rois = chosen.Select(i => test.Regions[part.Name][i]?.Mask).ToList();
-                results.Add(new StudyCell(part.Name, method, evaluator.Evaluate(perMember, rois, ids)));
+                var rois = chosen.Select(i => test.Regions[part][i]?.Mask).ToList();
+                results.Add(new StudyCell(part, method, evaluator.Evaluate(perMember, rois, ids)));
             }
         }
 
-        var outcome = new StudyOutcome(results, members, settings.Metrics);
+        var outcome = new StudyOutcome(results, members, Metrics);
         StudyFiles.Write(settings.Out, outcome, settings.Seed);
         return outcome;
     }
@@ -350,10 +403,10 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             {
                 var memberMaps = maps[method].Select(m => m[k]).ToList();
                 var ensemble = EnsembleAggregator.Mean.Aggregate(memberMaps);
-                foreach (var part in Parts)
+                foreach (var part in Dataset.Parts)
                 {
-                    var roi = test.Regions[part.Name][i]?.Mask;
-                    var path = Path.Combine(settings.Out, "figures", method, $"image-{test.ImageIds[i]}-{part.Name}.png");
+                    var roi = test.Regions[part][i]?.Mask;
+                    var path = Path.Combine(settings.Out, "figures", method, $"image-{test.ImageIds[i]}-{part}.png");
                     EnsembleFigure.Save(path, rgb, s, s, roi, memberMaps, ensemble);
                 }
             }

@@ -10,11 +10,29 @@ public sealed record StudySettings
     /// <summary>Output folder: data/ (when generated), run/ (checkpoints, maps), results, figures, manifest.</summary>
     public required string Out { get; init; }
 
-    /// <summary>A CUB-200-2011-layout dataset to use instead of generating SynthBirds.</summary>
+    /// <summary><see cref="Data"/>'s name for SynthBirds (the default).</summary>
+    public const string SynthBirdsName = "synth-birds";
+
+    /// <summary><see cref="Data"/>'s name for SynthLesions.</summary>
+    public const string SynthLesionsName = "synth-lesions";
+
+    /// <summary>The generated datasets <see cref="Dataset"/> accepts.</summary>
+    public static readonly IReadOnlyList<string> GeneratedNames = [SynthBirdsName, SynthLesionsName];
+
+    /// <summary>The dataset generated into <c>Out/data</c> when <see cref="Data"/> is null: synth-birds or synth-lesions.</summary>
+    public string Dataset { get; init; } = SynthBirdsName;
+
+    /// <summary>A dataset folder to use instead of generating one.</summary>
     public string? Data { get; init; }
 
-    /// <summary>SynthBirds options when the dataset is generated.</summary>
+    /// <summary>Format of <see cref="Data"/> (<c>cub</c>, <c>isic2018</c>); null to detect it from the folder.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>SynthBirds options when the dataset is generated as synth-birds.</summary>
     public SynthBirdsOptions Synth { get; init; } = new();
+
+    /// <summary>SynthLesions options when the dataset is generated as synth-lesions.</summary>
+    public SynthLesionsOptions Lesions { get; init; } = new();
 
     /// <summary>Side of the model's square input (images are resized to it).</summary>
     public int ImageSize { get; init; } = 64;
@@ -41,8 +59,8 @@ public sealed record StudySettings
     /// <summary>Number of test images explained (0 = all).</summary>
     public int ExplainCount { get; init; } = 100;
 
-    /// <summary>Metrics to compute (names of the metric registry).</summary>
-    public IReadOnlyList<string> Metrics { get; init; } = ["com_distance", "pearson"];
+    /// <summary>Metrics to compute (names of the metric registry); null for the dataset's defaults (birds: com_distance, pearson; lesions: iou, pearson).</summary>
+    public IReadOnlyList<string>? Metrics { get; init; }
 
     /// <summary>Images for which figures are drawn.</summary>
     public int Figures { get; init; } = 4;
@@ -53,6 +71,10 @@ public sealed record StudySettings
     /// <summary>libtorch intra-op threads (default: all cores).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Skip unreadable images (counted and listed) instead of stopping at the first.</summary>
-    public bool SkipBadImages { get; init; }
+    /// <summary>Unreadable images: skip them (counted, warned, listed in skipped.csv; the default) or stop at the first.</summary>
+    public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Skip;
+
+    /// <summary>Whether the dataset is generated (no <see cref="Data"/>) as SynthLesions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool GeneratesLesions => Data is null && Dataset == SynthLesionsName;
 }
