@@ -115,7 +115,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         var faithfulness = "";
         if (settings.Faithfulness)
         {
-            Faithfulness(run, FaithfulnessRunner.Options(settings.FaithfulnessSteps, settings.FaithfulnessBaseline), settings.FaithfulnessImages, cancellationToken);
+            Faithfulness(console, run, FaithfulnessRunner.Options(settings.FaithfulnessSteps, settings.FaithfulnessBaseline), settings.FaithfulnessImages, cancellationToken);
             faithfulness = string.Create(CultureInfo.InvariantCulture, $", faithfulness {clock.Elapsed.TotalSeconds - curved:F1} s");
         }
 
@@ -124,7 +124,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         return 0;
     }
 
-    private void Faithfulness(RunData run, FaithfulnessOptions options, int images, CancellationToken cancellationToken)
+    /// <summary>Computes and writes faithfulness for <paramref name="run"/> with a progress bar, then prints its table.</summary>
+    internal static void Faithfulness(IAnsiConsole console, RunData run, FaithfulnessOptions options, int images, CancellationToken cancellationToken)
     {
         var comparisons = ProgressRunner.Run(console, ctx =>
         {

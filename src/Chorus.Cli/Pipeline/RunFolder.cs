@@ -168,7 +168,9 @@ public static class RunFolder
 
         var format = record["format"]?.GetValue<string>() ?? StudyDataset.Cub;
         var policy = record["on_bad_image"]?.GetValue<string>() == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip;
-        var options = new StudyDataOptions(policy, record["split_seed"]?.GetValue<long>() ?? seed, record["test_fraction"]?.GetValue<double>() ?? 0.3);
+        var shape = record["roi_shape"]?.GetValue<string>() == "gaussian" ? Chorus.Data.Regions.RoiShape.Gaussian : Chorus.Data.Regions.RoiShape.Disc;
+        var roi = new Chorus.Data.Regions.RoiOptions(record["roi_radius"]?.GetValue<double>() ?? 0.1, Shape: shape);
+        var options = new StudyDataOptions(policy, record["split_seed"]?.GetValue<long>() ?? seed, record["test_fraction"]?.GetValue<double>() ?? 0.3, record["classes_selected"]?.GetValue<string>(), roi);
         var dataset = StudyDataset.Open(dataDir, format, options);
         IReadOnlyList<string> parts = record["parts"] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : dataset.Parts;
         return (dataset, parts);

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Chorus.Data.Cub;
+using Chorus.Data.Folders;
 using Chorus.Data.Isic;
 using Chorus.Data.Loading;
+using Chorus.Data.Regions;
 
 namespace Chorus.Cli.Pipeline;
 
@@ -21,7 +23,17 @@ public enum BadImagePolicy
 /// <param name="OnBadImage">Skip or fail on unreadable images (and, for ISIC, on files with problems).</param>
 /// <param name="SplitSeed">Seed of the train/test split when the dataset has only one split of its own.</param>
 /// <param name="TestFraction">Share of the images put in the test split in that case. Default 0.3.</param>
-public sealed record StudyDataOptions(BadImagePolicy OnBadImage = BadImagePolicy.Skip, long SplitSeed = 0, double TestFraction = 0.3);
+/// <param name="Classes">CUB only: the class ids kept (<c>1-66</c>, <c>1,5,9-12</c>; labels renumbered 0..k−1). Default all.</param>
+/// <param name="Roi">How keypoint regions are built (shape, radius). Default <c>new RoiOptions()</c> (disc, 0.1).</param>
+/// <param name="Cache">Folder of decoded, resized splits reused while the dataset files and options are unchanged
+/// (<see cref="SplitCache"/>). Default null: decode every time.</param>
+public sealed record StudyDataOptions(
+    BadImagePolicy OnBadImage = BadImagePolicy.Skip,
+    long SplitSeed = 0,
+    double TestFraction = 0.3,
+    string? Classes = null,
+    RoiOptions? Roi = null,
+    string? Cache = null);
 
 /// <summary>The two splits of a study, decoded at the model's size, and every image left out while reading them.</summary>
 /// <param name="Train">The training split (labels required).</param>
@@ -42,11 +54,17 @@ public abstract class StudyDataset
     /// <summary>The ISIC 2018 Task 1 layout (also SynthLesions).</summary>
     public const string Isic2018 = "isic2018";
 
+    /// <summary>Plain folders: <c>root/&lt;class&gt;/*.jpg|png</c> with optional masks and regions.csv.</summary>
+    public const string Folder = "folder";
+
+    private readonly List<string> _warnings = [];
+
     /// <summary>Every format: name, whether a folder looks like it, and how to open it (tried in this order by <see cref="Detect"/>).</summary>
     private static readonly IReadOnlyList<(string Name, Func<string, bool> Looks, Func<string, StudyDataOptions, StudyDataset> Open)> Formats =
     [
         (Cub, CubStudyDataset.Looks, CubStudyDataset.Open),
         (Isic2018, IsicStudyDataset.Looks, IsicStudyDataset.Open),
+        (Folder, FolderStudyDataset.Looks, FolderStudyDataset.Open),
     ];
 
     /// <param name="root">The dataset folder.</param>
@@ -66,7 +84,10 @@ public abstract class StudyDataset
     /// <summary>How the dataset was opened.</summary>
     public StudyDataOptions Options { get; }
 
-    /// <summary>The format name (<see cref="Cub"/>, <see cref="Isic2018"/>).</summary>
+    /// <summary>Notes from loading (e.g. a damaged cache file that was rebuilt), for the caller to show.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>The format name (<see cref="Cub"/>, <see cref="Isic2018"/>, <see cref="Folder"/>).</summary>
     public abstract string Format { get; }
 
     /// <summary>Class names by class index.</summary>
@@ -111,7 +132,7 @@ public abstract class StudyDataset
             }
         }
 
-        throw new ChorusException($"Cannot tell the format of data folder '{dir}': no images.txt (cub), no ISIC2018_* folders or ISIC_*.jpg files (isic2018); pass --format.");
+        throw new ChorusException($"Cannot tell the format of data folder '{dir}': no images.txt (cub), no ISIC2018_* folders or ISIC_*.jpg files (isic2018), no class sub-folders with images (folder); pass --format.");
     }
 
     /// <summary>Opens <paramref name="dir"/> in <paramref name="format"/> (null: <see cref="Detect"/>) and checks it can be studied.</summary>
@@ -157,11 +178,21 @@ public abstract class StudyDataset
         ["split_seed"] = Options.SplitSeed,
         ["test_fraction"] = Options.TestFraction,
         ["on_bad_image"] = Options.OnBadImage.ToString().ToLowerInvariant(),
+        ["classes_selected"] = Options.Classes,
+        ["roi_shape"] = (Options.Roi ?? new RoiOptions()).Shape.ToString().ToLowerInvariant(),
+        ["roi_radius"] = (Options.Roi ?? new RoiOptions()).DiscRadiusFraction,
     };
 
     /// <summary>The split options of <see cref="Options"/>.</summary>
-    protected SplitLoadOptions LoadOptions(IReadOnlyList<Chorus.Data.Regions.RoiPart>? parts = null) =>
-        new(parts, SkipCorrupt: Options.OnBadImage == BadImagePolicy.Skip);
+    protected SplitLoadOptions LoadOptions(IReadOnlyList<RoiPart>? parts = null) =>
+        new(parts, SkipCorrupt: Options.OnBadImage == BadImagePolicy.Skip, Roi: Options.Roi);
+
+    /// <summary>
+    /// <paramref name="decode"/> through <see cref="StudyDataOptions.Cache"/>: the cached split of (this folder and
+    /// its files, <paramref name="formatKey"/>, <paramref name="split"/>, size, options), decoded and stored on a miss.
+    /// </summary>
+    protected LoadedSplit Cached(string formatKey, string split, int size, SplitLoadOptions options, Func<LoadedSplit> decode) =>
+        Options.Cache is null ? decode() : SplitCache.GetOrLoad(Options.Cache, SplitCacheKey.Create(Root, formatKey, split, size, options), decode, _warnings.Add);
 
     /// <summary>Progress of a second load, reported after <paramref name="offset"/> images of a first one.</summary>
     protected static IProgress<int>? Offset(IProgress<int>? progress, int offset) =>
@@ -207,7 +238,20 @@ public sealed class CubStudyDataset : StudyDataset
     {
         try
         {
-            return new CubStudyDataset(dir, options, CubDataset.Load(dir));
+            IReadOnlySet<int>? classes = null;
+            if (options.Classes is not null)
+            {
+                try
+                {
+                    classes = ClassSelection.Parse(options.Classes);
+                }
+                catch (FormatException e)
+                {
+                    throw new ChorusException($"--classes: {e.Message}", e);
+                }
+            }
+
+            return new CubStudyDataset(dir, options, CubDataset.Load(dir, new CubLoadOptions(Classes: classes)));
         }
         catch (CubFormatException e)
         {
@@ -215,17 +259,24 @@ public sealed class CubStudyDataset : StudyDataset
         }
     }
 
+    /// <summary>The cache's format key: <c>cub</c>, with the class selection when there is one (it changes the split).</summary>
+    private string FormatKey => Options.Classes is null ? Cub : $"{Cub}[classes={ClassSelection.Format(ClassSelection.Parse(Options.Classes))}]";
+
     public override StudySplits LoadSplits(int size, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        var train = Dataset.LoadSplit(CubSplit.Train, size, LoadOptions(), progress, cancellationToken);
+        var options = LoadOptions();
+        var train = Cached(FormatKey, "Train", size, options, () => Dataset.LoadSplit(CubSplit.Train, size, options, progress, cancellationToken));
         var test = LoadTest(size, Offset(progress, Counts.Train), cancellationToken);
         return new StudySplits(train, test, [.. train.Skipped, .. test.Skipped]);
     }
 
     public override LoadedSplit LoadTest(int size, CancellationToken cancellationToken = default) => LoadTest(size, null, cancellationToken);
 
-    private LoadedSplit LoadTest(int size, IProgress<int>? progress, CancellationToken cancellationToken) =>
-        Dataset.LoadSplit(CubSplit.Test, size, LoadOptions(StudyParts), progress, cancellationToken);
+    private LoadedSplit LoadTest(int size, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var options = LoadOptions(StudyParts);
+        return Cached(FormatKey, "Test", size, options, () => Dataset.LoadSplit(CubSplit.Test, size, options, progress, cancellationToken));
+    }
 }
 
 /// <summary>
@@ -310,12 +361,12 @@ public sealed class IsicStudyDataset : StudyDataset
     {
         if (_train is { } train && _test is { } test)
         {
-            var a = Dataset.LoadSplit(train, size, LoadOptions(), progress, cancellationToken);
-            var b = Dataset.LoadSplit(test, size, LoadOptions(), Offset(progress, Counts.Train), cancellationToken);
+            var a = Load(train, size, progress, cancellationToken);
+            var b = Load(test, size, Offset(progress, Counts.Train), cancellationToken);
             return new StudySplits(a, b, [.. _problems, .. a.Skipped, .. b.Skipped]);
         }
 
-        var all = Dataset.LoadSplit(IsicSplit.All, size, LoadOptions(), progress, cancellationToken);
+        var all = Load(IsicSplit.All, size, progress, cancellationToken);
         var held = HeldOut().Select(i => i.NumericId).ToHashSet();
         var testIdx = Enumerable.Range(0, all.Count).Where(i => held.Contains(all.ImageIds[i])).ToArray();
         var trainIdx = Enumerable.Range(0, all.Count).Where(i => !held.Contains(all.ImageIds[i])).ToArray();
@@ -323,7 +374,13 @@ public sealed class IsicStudyDataset : StudyDataset
     }
 
     public override LoadedSplit LoadTest(int size, CancellationToken cancellationToken = default) =>
-        _train is not null && _test is { } test ? Dataset.LoadSplit(test, size, LoadOptions(), null, cancellationToken) : LoadSplits(size, null, cancellationToken).Test;
+        _train is not null && _test is { } test ? Load(test, size, null, cancellationToken) : LoadSplits(size, null, cancellationToken).Test;
+
+    private LoadedSplit Load(IsicSplit split, int size, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var options = LoadOptions();
+        return Cached(Isic2018, split.ToString(), size, options, () => Dataset.LoadSplit(split, size, options, progress, cancellationToken));
+    }
 
     /// <summary>The images of the seeded test share: a permutation of all images seeded with <see cref="StudyDataOptions.SplitSeed"/>, its first ⌈fraction·n⌉.</summary>
     private List<IsicImage> HeldOut()
@@ -366,5 +423,88 @@ public sealed class IsicStudyDataset : StudyDataset
 
         var digits = new string([.. name[5..].TakeWhile(char.IsAsciiDigit)]);
         return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : -1;
+    }
+}
+
+/// <summary>
+/// A plain folder (<see cref="FolderDataset"/>): classes are the sub-folders; the split is <c>split.csv</c> or seeded
+/// (<see cref="StudyDataOptions.SplitSeed"/>, <see cref="StudyDataOptions.TestFraction"/>, stratified by class); the
+/// parts are the regions found: <c>mask</c> when <c>masks/</c> exists, then the names of <c>regions.csv</c>.
+/// </summary>
+public sealed class FolderStudyDataset : StudyDataset
+{
+    private readonly IReadOnlyList<SkippedImage> _problems;
+
+    private FolderStudyDataset(string root, StudyDataOptions options, FolderDataset dataset)
+        : base(root, options)
+    {
+        Dataset = dataset;
+        _problems = [.. dataset.Problems.Select(p => new SkippedImage(-1, Path.Combine(dataset.Root, p.File), p.Line > 0 ? $"line {p.Line}: {p.Message}" : p.Message))];
+    }
+
+    /// <summary>The dataset read.</summary>
+    public FolderDataset Dataset { get; }
+
+    public override string Format => Folder;
+
+    public override IReadOnlyList<string> ClassNames => Dataset.Classes;
+
+    public override IReadOnlyList<string> Parts => Dataset.RegionNames;
+
+    public override IReadOnlyList<string> DefaultMetrics => ["iou", "pearson"];
+
+    public override (int Train, int Test) Counts => (Dataset.Split(FolderSplit.Train).Count, Dataset.Split(FolderSplit.Test).Count);
+
+    public override string SplitDescription => Dataset.HasSplitFile
+        ? FolderDataset.SplitFile
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seeded split stratified by class ({1 - Options.TestFraction:P0} train / {Options.TestFraction:P0} test, seed {Options.SplitSeed})");
+
+    /// <summary>The cache's format key: <c>folder</c> with how the split was made (it changes which images are in it).</summary>
+    private string SplitKey => $"{Folder}[split={(Dataset.HasSplitFile ? "file" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Options.TestFraction:R}/{Options.SplitSeed}"))}]";
+
+    internal static bool Looks(string dir) =>
+        Directory.EnumerateDirectories(dir)
+            .Where(d => Path.GetFileName(d) is { } n && n != FolderDataset.MasksFolder && !n.StartsWith('.'))
+            .Any(d => Directory.EnumerateFiles(d).Any(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png"));
+
+    internal static StudyDataset Open(string dir, StudyDataOptions options)
+    {
+        FolderDataset dataset;
+        try
+        {
+            dataset = FolderDataset.Load(dir, new FolderLoadOptions(options.TestFraction, unchecked((int)options.SplitSeed), Lenient: options.OnBadImage == BadImagePolicy.Skip));
+        }
+        catch (FolderFormatException e)
+        {
+            throw new ChorusException(e.Message, e);
+        }
+
+        if (dataset.Classes.Count < 2)
+        {
+            throw new ChorusException($"Folder dataset '{dataset.Root}' has {dataset.Classes.Count} class folder(s); training needs at least 2.");
+        }
+
+        if (dataset.RegionNames.Count == 0)
+        {
+            throw new ChorusException($"Folder dataset '{dataset.Root}' has no regions to score: add masks/<class>/<image>.png or {FolderDataset.RegionsFile}.");
+        }
+
+        return new FolderStudyDataset(dir, options, dataset);
+    }
+
+    public override StudySplits LoadSplits(int size, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var options = LoadOptions([]);
+        var train = Cached(SplitKey, "Train", size, options, () => Dataset.LoadSplit(FolderSplit.Train, size, options, progress, cancellationToken));
+        var test = LoadTest(size, Offset(progress, Counts.Train), cancellationToken);
+        return new StudySplits(train, test, [.. _problems, .. train.Skipped, .. test.Skipped]);
+    }
+
+    public override LoadedSplit LoadTest(int size, CancellationToken cancellationToken = default) => LoadTest(size, null, cancellationToken);
+
+    private LoadedSplit LoadTest(int size, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var options = LoadOptions(null);
+        return Cached(SplitKey, "Test", size, options, () => Dataset.LoadSplit(FolderSplit.Test, size, options, progress, cancellationToken));
     }
 }

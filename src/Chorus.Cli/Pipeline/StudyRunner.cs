@@ -10,9 +10,11 @@ using Chorus.Data.Synthetic;
 using Chorus.Ensembles;
 using Chorus.Evaluation;
 using Chorus.Explanations;
+using Chorus.IO;
 using Chorus.Metrics;
 using Chorus.Reports.Figures;
 using Chorus.Runs;
+using Chorus.Torch.Attribution;
 using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
 using Chorus.Torch.Training;
@@ -61,7 +63,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.Results["images_explained"] = chosen.Length;
         manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
         manifest.Save(settings.Out);
-        WriteCurvesAndReport(test, chosen, maps);
+        WriteCurvesAndReport(test, chosen, maps, cancellationToken);
         return outcome;
     }
 
@@ -88,7 +90,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             format = manifest.Time("dataset", () => settings.GeneratesLesions ? EnsureSynthLesions(dataDir, cancellationToken) : EnsureSynthBirds(dataDir, cancellationToken));
         }
 
-        var dataset = StudyDataset.Open(dataDir, format, new StudyDataOptions(settings.OnBadImage, settings.Seed));
+        var dataset = StudyDataset.Open(dataDir, format, settings.DataOptions);
         _dataset = dataset;
         _resolved = settings with { Metrics = Metrics };
         manifest.SetOptions("study", _resolved);
@@ -157,6 +159,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             ["gradient_shap"] = a.GradientShap.ToString(),
             ["grad_cam"] = a.GradCam.ToString(),
             ["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m",
+            ["precision"] = a.Precision.ToCliName(),
         };
         manifest.Save(settings.Out);
         return manifest;
@@ -239,13 +242,19 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)
     {
         var (trainCount, testCount) = dataset.Counts;
-        return ProgressRunner.Run(console, ctx =>
+        var result = ProgressRunner.Run(console, ctx =>
         {
             var task = ctx.AddTask($"Loading {trainCount} train + {testCount} test images ({dataset.Format})", maxValue: Math.Max(trainCount + testCount, 1));
             var splits = dataset.LoadSplits(settings.ImageSize, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken);
             task.Value = task.MaxValue;
             return splits;
         });
+        foreach (var warning in dataset.Warnings)
+        {
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
+        return result;
     }
 
     private void ReportSkipped(IReadOnlyList<SkippedImage> skipped, RunManifest manifest)
@@ -310,10 +319,15 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return chosen;
     }
 
-    private void WriteCurvesAndReport(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps)
+    private void WriteCurvesAndReport(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps, CancellationToken cancellationToken)
     {
         var run = RunFolder.FromMemory(settings.Out, test, chosen, settings.Methods, maps, Dataset);
         RunOutputs.Curves(run, Metrics);
+        if (settings.Faithfulness)
+        {
+            Commands.EvaluateCommand.Faithfulness(console, run, FaithfulnessRunner.DefaultOptions, FaithfulnessRunner.DefaultImages, cancellationToken);
+        }
+
         var report = RunOutputs.Report(run, settings.Figures);
         console.MarkupLine($"Wrote curves.csv and [blue]{Markup.Escape(Path.GetFullPath(report))}[/].");
     }
@@ -332,8 +346,37 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return ImageTensorSet.FromArrays(pixels, labels, 3, split.Size, split.Size);
     }
 
+    /// <summary>
+    /// Maps on disk are reused on a re-run only when they were computed with the same explanation settings
+    /// (method options, precision, reduction, seed): <c>run/maps/settings.txt</c> records them.
+    /// </summary>
+    private void GuardMapSettings(string runDir)
+    {
+        var a = settings.Attribution;
+        var text = string.Join('\n', [
+            $"reduction={settings.Reduction}", $"saliency={a.Saliency}", $"integrated_gradients={a.IntegratedGradients}",
+            $"gradient_shap={a.GradientShap}", $"grad_cam={a.GradCam}", $"precision={a.Precision.ToCliName()}",
+            string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}")]) + "\n";
+        var path = Path.Combine(runDir, "maps", "settings.txt");
+        if (File.Exists(path))
+        {
+            var old = File.ReadAllText(path);
+            if (old != text)
+            {
+                var changed = old.Split('\n').Except(text.Split('\n')).FirstOrDefault() ?? "?";
+                throw new ChorusException($"{Path.Combine(runDir, "maps")} holds maps computed with other explanation settings (was: {changed}); use a new --out folder or delete that folder.");
+            }
+
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, text);
+    }
+
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
+        GuardMapSettings(runDir);
         var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: 16, seed: settings.Seed);
         var (maps, resumed) = ProgressRunner.Run(console, ctx =>
         {

@@ -74,6 +74,25 @@ public sealed record StudySettings
     /// <summary>Unreadable images: skip them (counted, warned, listed in skipped.csv; the default) or stop at the first.</summary>
     public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Skip;
 
+    /// <summary>CUB-layout data: the class ids kept (<c>1-66</c>), or null for all.</summary>
+    public string? Classes { get; init; }
+
+    /// <summary>How keypoint regions are built (shape and radius).</summary>
+    public Chorus.Data.Regions.RoiOptions Roi { get; init; } = new();
+
+    /// <summary>Test share for datasets with one split only (seeded by <see cref="Seed"/>).</summary>
+    public double TestFraction { get; init; } = 0.3;
+
+    /// <summary>Folder of cached decoded splits, or null.</summary>
+    public string? Cache { get; init; }
+
+    /// <summary>Also compute deletion/insertion faithfulness after explaining.</summary>
+    public bool Faithfulness { get; init; }
+
+    /// <summary>The options the dataset is opened with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StudyDataOptions DataOptions => new(OnBadImage, Seed, TestFraction, Classes, Roi, Cache);
+
     /// <summary>Whether the dataset is generated (no <see cref="Data"/>) as SynthLesions.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool GeneratesLesions => Data is null && Dataset == SynthLesionsName;

@@ -74,7 +74,7 @@ public sealed record SplitCacheKey(string DatasetRoot, string Format, string Spl
         var parts = string.Join(
             ',',
             (options.Parts ?? []).Select(p => $"{p.Name}:[{string.Join(' ', p.PartIds.Select(i => i.ToString(CultureInfo.InvariantCulture)))}]{(p.WholeBird ? ":bird" : string.Empty)}"));
-        return string.Create(CultureInfo.InvariantCulture, $"parts={parts};skipCorrupt={options.SkipCorrupt};disc={roi.DiscRadiusFraction:R};useMasks={roi.UseMasks};crop={options.Crop}");
+        return string.Create(CultureInfo.InvariantCulture, $"parts={parts};skipCorrupt={options.SkipCorrupt};disc={roi.DiscRadiusFraction:R};useMasks={roi.UseMasks};shape={roi.Shape};crop={options.Crop}");
     }
 
     /// <summary>

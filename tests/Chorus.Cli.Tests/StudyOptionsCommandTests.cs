@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Chorus.Data.Cub;
+using Chorus.Data.Synthetic;
+using Chorus.Evaluation;
+
+namespace Chorus.Cli.Tests;
+
+/// <summary>The study on a plain folder dataset, and the dataset/training/explanation options of <c>demo</c>.</summary>
+[Collection("Cli")]
+public class StudyOptionsCommandTests
+{
+    [Fact]
+    public async Task Demo_PlainFolderWithMasksAndKeypoints_ScoresBothRegionsAndReloads()
+    {
+        // Given: SynthBirds rewritten as root/<class>/<file>.png, masks/<class>/<file>.png (the beak part mask),
+        // regions.csv (the beak keypoint) and split.csv (CUB's split)
+        var root = Path.Combine(TestPaths.TempDir(), "folder-birds");
+        WriteFolderBirds(root, count: 240);
+        var outDir = Path.Combine(TestPaths.TempDir(), "folder-run");
+
+        // When: the format is detected
+        var (code, output) = await CliRunner.RunAsync("demo", "--data", root, "--quick", "--members", "2", "--explain", "8", "--out", outDir);
+
+        // Then: both regions are scored with the folder defaults (iou, pearson)
+        Assert.True(code == 0, output);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!;
+        var dataset = manifest["options"]!["dataset"]!;
+        Assert.Equal("folder", dataset["format"]!.GetValue<string>());
+        Assert.Equal(["mask", "beak_point"], dataset["parts"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("split.csv", dataset["split"]!.GetValue<string>());
+        Assert.Equal(4, dataset["classes"]!.GetValue<int>());
+        var results = ResultsCsv.Read(Path.Combine(outDir, "results.csv"));
+        Assert.Equal(["mask", "beak_point"], results.Select(r => r.Part).Distinct());
+        Assert.Equal(["iou", "pearson"], results.Select(r => r.Metric).Distinct());
+        Assert.All(results, r => Assert.True(double.IsFinite(r.Mean), $"{r.Part} {r.Method} {r.Metric}"));
+
+        // And: evaluate reloads the same folder run
+        var (evalCode, evalOutput) = await CliRunner.RunAsync("evaluate", "--run", outDir, "--metrics", "iou,pearson", "--orders", "2");
+        Assert.True(evalCode == 0, evalOutput);
+        var again = ResultsCsv.Read(Path.Combine(outDir, "results.csv"));
+        foreach (var r in results)
+        {
+            Assert.Equal(r.Mean, Assert.Single(again, a => (a.Part, a.Method, a.Metric, a.Aggregate) == (r.Part, r.Method, r.Metric, r.Aggregate)).Mean, 12);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_ClassesCacheAugment_KeepsThreeClassesReusesTheCacheAndRefusesOtherPrecisionOnTheSameMaps()
+    {
+        // Given
+        var outDir = Path.Combine(TestPaths.TempDir(), "classes-run");
+        var cache = Path.Combine(TestPaths.TempDir(), "split-cache");
+        string[] args = ["demo", "--quick", "--classes", "1-3", "--cache", cache, "--augment", "standard", "--members", "2", "--explain", "4", "--out", outDir];
+
+        // When
+        var (code, output) = await CliRunner.RunAsync(args);
+
+        // Then: 3 of the 4 quick species, the chance level says so, the cache holds both splits
+        Assert.True(code == 0, output);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!;
+        Assert.Equal(3, manifest["options"]!["dataset"]!["classes"]!.GetValue<int>());
+        Assert.Equal("1-3", manifest["options"]!["dataset"]!["classes_selected"]!.GetValue<string>());
+        Assert.Equal(Math.Round(1.0 / 3, 4), manifest["results"]!["chance_accuracy"]!.GetValue<double>());
+        Assert.NotNull(manifest["options"]!["study"]!["Training"]!["Augmentation"]);
+        var cached = Directory.GetFiles(cache).Order().ToArray();
+        Assert.Equal(2, cached.Length);
+        var times = cached.Select(File.GetLastWriteTimeUtc).ToArray();
+
+        // When: the same command again (everything resumes; the splits come from the cache)
+        var (code2, output2) = await CliRunner.RunAsync(args);
+
+        // Then: the cache files were read, not rewritten
+        Assert.True(code2 == 0, output2);
+        Assert.Equal(cached, Directory.GetFiles(cache).Order().ToArray());
+        Assert.Equal(times, cached.Select(File.GetLastWriteTimeUtc).ToArray());
+
+        // When: bf16 explanations into the folder whose maps are fp32
+        var (code3, output3) = await CliRunner.RunAsync([.. args, "--precision", "bf16"]);
+
+        // Then: refused, naming the setting
+        Assert.Equal(2, code3);
+        Assert.Contains("precision=fp32", output3);
+    }
+
+    [Theory]
+    [InlineData("--classes", "3-1x", "--classes")]
+    [InlineData("--roi-shape", "square", "--roi-shape")]
+    [InlineData("--augment", "heavy", "augment")]
+    [InlineData("--precision", "fp16", "--precision")]
+    [InlineData("--test-fraction", "1.5", "--test-fraction")]
+    public async Task Demo_BadOptionValue_OneLineErrorNamingTheOption(string option, string value, string named)
+    {
+        var (code, output) = await CliRunner.RunAsync("demo", "--quick", option, value, "--out", Path.Combine(TestPaths.TempDir(), "bad"));
+
+        Assert.Equal(2, code);
+        Assert.Contains(named, output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Demo_ClassesOnLesions_IsRefused()
+    {
+        var (code, output) = await CliRunner.RunAsync("demo", "--dataset", "synth-lesions", "--quick", "--classes", "1", "--out", Path.Combine(TestPaths.TempDir(), "bad"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--classes", output);
+    }
+
+    /// <summary>Generates SynthBirds (4 species, 48 px) and rewrites it as a plain folder dataset.</summary>
+    private static void WriteFolderBirds(string root, int count)
+    {
+        var cubDir = root + "-cub";
+        SynthBirds.Generate(cubDir, new SynthBirdsOptions(Species: 4, ImageSize: 48, Count: count, TestFraction: 0.3, Seed: 3));
+        var cub = CubDataset.Load(cubDir);
+        var regions = new List<string> { "image,region,kind,x,y" };
+        var split = new List<string> { "image,split" };
+        foreach (var image in cub.Images)
+        {
+            var cls = image.ClassName.Replace(' ', '_');
+            var name = $"{image.Id:D4}.png";
+            var rel = $"{cls}/{name}";
+            Directory.CreateDirectory(Path.Combine(root, cls));
+            File.Copy(image.FullPath, Path.Combine(root, cls, name));
+            split.Add($"{rel},{(image.IsTrain ? "train" : "test")}");
+            if (cub.PartMaskPath(image, CubParts.Beak) is { } mask)
+            {
+                Directory.CreateDirectory(Path.Combine(root, "masks", cls));
+                File.Copy(mask, Path.Combine(root, "masks", cls, name));
+            }
+
+            if (image.VisiblePart(CubParts.Beak) is { } beak)
+            {
+                regions.Add(string.Create(CultureInfo.InvariantCulture, $"{rel},beak_point,point,{beak.X},{beak.Y}"));
+            }
+        }
+
+        File.WriteAllLines(Path.Combine(root, "regions.csv"), regions);
+        File.WriteAllLines(Path.Combine(root, "split.csv"), split);
+    }
+}
