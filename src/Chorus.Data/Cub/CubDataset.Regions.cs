@@ -45,7 +45,7 @@ public sealed partial class CubDataset
             else if (image.Box is { } box)
             {
                 var (w, h) = Size();
-                Fill(values, width, height, w, h, (x, y) => x >= box.X && x < box.X + box.Width && y >= box.Y && y < box.Y + box.Height);
+                RegionRaster.Fill(values, width, height, w, h, (x, y) => x >= box.X && x < box.X + box.Width && y >= box.Y && y < box.Y + box.Height);
                 source = RoiSource.Box;
             }
             else
@@ -77,7 +77,7 @@ public sealed partial class CubDataset
                 (sw, sh) = Size();
                 var extent = image.Box is { } b ? Math.Max(b.Width, b.Height) : Math.Max(sw, sh);
                 var r = options.DiscRadiusFraction * extent;
-                Paint(values, width, height, sw, sh, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
+                RegionRaster.Paint(values, width, height, sw, sh, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
                 source |= RoiSource.Keypoint;
             }
 
@@ -100,40 +100,6 @@ public sealed partial class CubDataset
             if (mask.Pixels[i] != 0)
             {
                 values[i] = 1f;
-            }
-        }
-    }
-
-    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the source image (union = max).</summary>
-    private static void Paint(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, float> value)
-    {
-        var sx = (double)sourceWidth / width;
-        var sy = (double)sourceHeight / height;
-        for (var v = 0; v < height; v++)
-        {
-            var y = (v + 0.5) * sy;
-            for (var u = 0; u < width; u++)
-            {
-                var i = (v * width) + u;
-                values[i] = Math.Max(values[i], value((u + 0.5) * sx, y));
-            }
-        }
-    }
-
-    /// <summary>Sets every output pixel whose centre, mapped back to the source image, satisfies <paramref name="inside"/>.</summary>
-    private static void Fill(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, bool> inside)
-    {
-        var sx = (double)sourceWidth / width;
-        var sy = (double)sourceHeight / height;
-        for (var v = 0; v < height; v++)
-        {
-            var y = (v + 0.5) * sy;
-            for (var u = 0; u < width; u++)
-            {
-                if (inside((u + 0.5) * sx, y))
-                {
-                    values[(v * width) + u] = 1f;
-                }
             }
         }
     }

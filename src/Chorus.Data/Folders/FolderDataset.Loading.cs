@@ -124,13 +124,13 @@ public sealed partial class FolderDataset
             if (row.Kind == FolderRegionKind.Point)
             {
                 var r = options.DiscRadiusFraction * Math.Max(image.Width, image.Height);
-                Paint(values, width, height, image.Width, image.Height, (x, y) => options.KeypointValue(x, y, row.X, row.Y, r));
+                RegionRaster.Paint(values, width, height, image.Width, image.Height, (x, y) => options.KeypointValue(x, y, row.X, row.Y, r));
                 (cx, cy) = (row.X, row.Y);
                 source |= RoiSource.Keypoint;
             }
             else
             {
-                Fill(values, width, height, image.Width, image.Height, (x, y) => x >= row.X && x < row.X + row.Width && y >= row.Y && y < row.Y + row.Height);
+                RegionRaster.Fill(values, width, height, image.Width, image.Height, (x, y) => x >= row.X && x < row.X + row.Width && y >= row.Y && y < row.Y + row.Height);
                 (cx, cy) = (row.X + (row.Width / 2.0), row.Y + (row.Height / 2.0));
                 source |= RoiSource.Box;
             }
@@ -145,39 +145,5 @@ public sealed partial class FolderDataset
         }
 
         return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
-    }
-
-    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the source image (union = max).</summary>
-    private static void Paint(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, float> value)
-    {
-        var sx = (double)sourceWidth / width;
-        var sy = (double)sourceHeight / height;
-        for (var v = 0; v < height; v++)
-        {
-            var y = (v + 0.5) * sy;
-            for (var u = 0; u < width; u++)
-            {
-                var i = (v * width) + u;
-                values[i] = Math.Max(values[i], value((u + 0.5) * sx, y));
-            }
-        }
-    }
-
-    /// <summary>Sets every output pixel whose centre, mapped back to the source image, satisfies <paramref name="inside"/>.</summary>
-    private static void Fill(float[] values, int width, int height, int sourceWidth, int sourceHeight, Func<double, double, bool> inside)
-    {
-        var sx = (double)sourceWidth / width;
-        var sy = (double)sourceHeight / height;
-        for (var v = 0; v < height; v++)
-        {
-            var y = (v + 0.5) * sy;
-            for (var u = 0; u < width; u++)
-            {
-                if (inside((u + 0.5) * sx, y))
-                {
-                    values[(v * width) + u] = 1f;
-                }
-            }
-        }
     }
 }
