@@ -89,22 +89,6 @@ public static class SplitCache
         return cacheDir is null ? Decode() : GetOrLoad(cacheDir, SplitCacheKey.Create(dataset.Root, "cub", split.ToString(), size, options), Decode, log);
     }
 
-    /// <summary><see cref="Isic.IsicDataset.LoadSplit"/> through the cache (see <see cref="LoadCub"/>).</summary>
-    public static LoadedSplit LoadIsic(
-        string? cacheDir,
-        Isic.IsicDataset dataset,
-        Isic.IsicSplit split,
-        int size,
-        SplitLoadOptions? options = null,
-        IProgress<int>? progress = null,
-        Action<string>? log = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        LoadedSplit Decode() => dataset.LoadSplit(split, size, options, progress, cancellationToken);
-        return cacheDir is null ? Decode() : GetOrLoad(cacheDir, SplitCacheKey.Create(dataset.Root, "isic2018", split.ToString(), size, options), Decode, log);
-    }
-
     /// <summary>Writes <paramref name="split"/> as the cache file of <paramref name="key"/> at <paramref name="path"/>, atomically.</summary>
     public static void Write(string path, SplitCacheKey key, LoadedSplit split)
     {
