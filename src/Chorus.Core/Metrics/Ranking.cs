@@ -11,10 +11,13 @@ internal static class Ranking
     private const int Buckets = 1 << DigitBits;
 
     /// <summary>Pixel indices sorted by value, descending; ties in index order.</summary>
-    public static int[] OrderDescending(float[] values) => Order(values, descending: true);
+    public static int[] OrderDescending(float[] values) => Order(values, descending: true, new int[values.Length]);
+
+    /// <summary>As <see cref="OrderDescending(float[])"/>, into <paramref name="order"/> (length n).</summary>
+    public static int[] OrderDescending(float[] values, int[] order) => Order(values, descending: true, order);
 
     /// <summary>Pixel indices sorted by value, ascending; ties in index order.</summary>
-    public static int[] OrderAscending(float[] values) => Order(values, descending: false);
+    public static int[] OrderAscending(float[] values) => Order(values, descending: false, new int[values.Length]);
 
     /// <summary>1-based ranks, ascending; tied values get the average of their ranks (Spearman's convention).</summary>
     public static double[] AverageRanks(float[] values)
@@ -45,10 +48,13 @@ internal static class Ranking
     }
 
     /// <summary>Ascending 1-based average ranks from a descending order (position p holds rank n − p).</summary>
-    public static double[] AverageRanksFromDescending(float[] values, int[] descending)
+    public static double[] AverageRanksFromDescending(float[] values, int[] descending) =>
+        AverageRanksFromDescending(values, descending, new double[values.Length]);
+
+    /// <summary>As <see cref="AverageRanksFromDescending(float[], int[])"/>, into <paramref name="ranks"/> (length n; every entry is written).</summary>
+    public static double[] AverageRanksFromDescending(float[] values, int[] descending, double[] ranks)
     {
         var n = values.Length;
-        var ranks = new double[n];
         var start = 0;
         while (start < n)
         {
@@ -114,7 +120,7 @@ internal static class Ranking
         return aboveHits + (slots * (double)tiedHits / tied);
     }
 
-    private static int[] Order(float[] values, bool descending)
+    private static int[] Order(float[] values, bool descending, int[] order)
     {
         // Each item is (key << 32) | index, so one array moves per pass; LSD passes are stable, and items start
         // in index order, so ties stay in index order. Scratch arrays come from the shared pool (64 KB per 64×64 map).
@@ -158,7 +164,6 @@ internal static class Ranking
                 (items, buffer) = (buffer, items);
             }
 
-            var order = new int[n];
             for (var i = 0; i < n; i++)
             {
                 order[i] = (int)(uint)items[i];

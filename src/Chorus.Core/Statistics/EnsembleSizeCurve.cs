@@ -293,7 +293,7 @@ public static class EnsembleSizeCurve
 
         var full = new float[len];
         Divide(sum, n, full);
-        var fullScores = Score(new MapView(new SaliencyMap(first.Height, first.Width, full)), roiViews, metrics, fastMetrics);
+        var fullScores = Score(new MapView(new SaliencyMap(first.Height, first.Width, full), scratch.Views), roiViews, metrics, fastMetrics);
 
         for (var r = 0; r < perms.Length; r++)
         {
@@ -318,7 +318,7 @@ public static class EnsembleSizeCurve
                     continue;
                 }
 
-                var entry = Score(new MapView(new SaliencyMap(first.Height, first.Width, values)), roiViews, metrics, fastMetrics);
+                var entry = Score(new MapView(new SaliencyMap(first.Height, first.Width, values), scratch.Views), roiViews, metrics, fastMetrics);
                 if (useCache)
                 {
                     cache.TryAdd(mask, (values, entry));
@@ -400,6 +400,9 @@ public static class EnsembleSizeCurve
         private double[] _sum = [];
 
         public Dictionary<ulong, (float[] Values, double[] Scores)> Cache { get; } = [];
+
+        /// <summary>Sort order and ranks of the view being scored (each view is scored completely before the next is built).</summary>
+        public MapView.Buffers Views { get; } = new();
 
         public double[] Sum(int length)
         {
