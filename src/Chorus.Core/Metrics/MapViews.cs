@@ -13,8 +13,20 @@ internal sealed class MapView(SaliencyMap map, MapView.Buffers? buffers = null)
     private double[]? _ranks;
     private float? _min;
     private float? _max;
+    private (double, double)? _valueMoments;
+    private (double, double)? _rankMoments;
+    private PixelPoint? _centre;
 
     public SaliencyMap Map { get; } = map;
+
+    /// <summary>Mean and Σ(xᵢ − x̄)² of the values (Pearson's map side, shared by every ROI).</summary>
+    public (double Mean, double SumSq) ValueMoments => _valueMoments ??= PearsonCorrelation.Moments<float>(Values);
+
+    /// <summary>Mean and Σ(rᵢ − r̄)² of <see cref="Ranks"/> (Spearman's map side).</summary>
+    public (double Mean, double SumSq) RankMoments => _rankMoments ??= PearsonCorrelation.Moments<double>(Ranks);
+
+    /// <summary>Centre of mass of the positive part (<see cref="RelevanceMass.PositivePart"/>).</summary>
+    public PixelPoint PositiveCentre => _centre ??= CentreOfMass.OfUnchecked(Map, RelevanceMass.PositivePart);
 
     public float[] Values => Map.Values;
 
@@ -116,8 +128,16 @@ internal sealed class RoiView(SaliencyMap roi)
     private int _area;
     private double[]? _ranks;
     private PixelPoint? _centre;
+    private (double, double)? _weightMoments;
+    private (double, double)? _rankMoments;
 
     public SaliencyMap Roi { get; } = roi;
+
+    /// <summary>Mean and Σ(sᵢ − s̄)² of the weights.</summary>
+    public (double Mean, double SumSq) WeightMoments => _weightMoments ??= PearsonCorrelation.Moments<float>(Weights);
+
+    /// <summary>Mean and Σ(rᵢ − r̄)² of <see cref="Ranks"/>.</summary>
+    public (double Mean, double SumSq) RankMoments => _rankMoments ??= PearsonCorrelation.Moments<double>(Ranks);
 
     public float[] Weights => Roi.Values;
 

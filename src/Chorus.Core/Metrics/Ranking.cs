@@ -98,22 +98,14 @@ internal static class Ranking
         int above = 0, aboveHits = 0, tied = 0, tiedHits = 0;
         for (var i = 0; i < n; i++)
         {
-            if (values[i] > kth)
-            {
-                above++;
-                if (roi[i])
-                {
-                    aboveHits++;
-                }
-            }
-            else if (values[i] == kth)
-            {
-                tied++;
-                if (roi[i])
-                {
-                    tiedHits++;
-                }
-            }
+            // Branch-free: on noisy maps these comparisons are unpredictable.
+            var gt = values[i] > kth ? 1 : 0;
+            var eq = values[i] == kth ? 1 : 0;
+            var hit = roi[i] ? 1 : 0;
+            above += gt;
+            aboveHits += gt & hit;
+            tied += eq;
+            tiedHits += eq & hit;
         }
 
         var slots = k - above;
