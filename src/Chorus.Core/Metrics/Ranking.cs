@@ -2,7 +2,7 @@ namespace Chorus.Metrics;
 
 /// <summary>
 /// Sorting helpers shared by rank-based metrics and normalisations. Orders come from a stable LSD radix sort on
-/// the floats' order-preserving bit patterns (3 passes of 11 bits, O(n)): about ten times faster than a comparison
+/// the floats' order-preserving bit patterns (3 passes of 11 bits, histograms counted in one pass, O(n)): about ten times faster than a comparison
 /// sort for 64×64 maps, and ties keep pixel-index order, so results never depend on an unstable sort.
 /// </summary>
 internal static class Ranking
@@ -122,21 +122,26 @@ internal static class Ranking
         var buffer = pool.Rent(n);
         try
         {
+            // The three digit histograms are counted while the items are built (one read pass instead of three).
             var flip = descending ? uint.MaxValue : 0u;
+            Span<int> counts = stackalloc int[3 * (Buckets + 1)];
+            counts.Clear();
+            var c0 = counts[..(Buckets + 1)];
+            var c1 = counts.Slice(Buckets + 1, Buckets + 1);
+            var c2 = counts.Slice(2 * (Buckets + 1), Buckets + 1);
             for (var i = 0; i < n; i++)
             {
-                items[i] = ((ulong)(SortableBits(values[i]) ^ flip) << 32) | (uint)i;
+                var key = SortableBits(values[i]) ^ flip;
+                items[i] = ((ulong)key << 32) | (uint)i;
+                c0[(int)(key & (Buckets - 1)) + 1]++;
+                c1[(int)((key >> DigitBits) & (Buckets - 1)) + 1]++;
+                c2[(int)((key >> (2 * DigitBits)) & (Buckets - 1)) + 1]++;
             }
 
-            Span<int> count = stackalloc int[Buckets + 1];
-            for (var shift = 32; shift < 64; shift += DigitBits)
+            for (var pass = 0; pass < 3; pass++)
             {
-                count.Clear();
-                for (var i = 0; i < n; i++)
-                {
-                    count[(int)((items[i] >> shift) & (Buckets - 1)) + 1]++;
-                }
-
+                var shift = 32 + (pass * DigitBits);
+                var count = counts.Slice(pass * (Buckets + 1), Buckets + 1);
                 if (count[(int)((items[0] >> shift) & (Buckets - 1)) + 1] == n)
                 {
                     continue; // every key shares this digit: the pass would not move anything
