@@ -13,7 +13,7 @@ namespace Chorus.Benchmarks;
 /// and a random rectangular ROI per image, for 2 parts. Times <see cref="EnsembleEvaluator"/> with the default metrics
 /// and with all metrics, then the ensemble-size curves (default metrics, 10 orders). Prints wall and process CPU seconds
 /// and the load average (the machine is shared; wall time alone misleads under load).
-/// Usage: --evaluation [--images 1000] [--models 11] [--methods 5] [--size 64] [--orders 10]
+/// Usage: --evaluation [--images 1000] [--models 11] [--methods 5] [--size 64] [--orders 10] [--curves-generic]
 /// </summary>
 internal static class EvaluationBench
 {
@@ -48,6 +48,26 @@ internal static class EvaluationBench
                 }
             }
         });
+        Time($"  same, both parts per call (as chorus)", () =>
+        {
+            var metrics = MetricRegistry.CreateDefaults();
+            foreach (var perMember in maps)
+            {
+                EnsembleSizeCurve.ComputeParts(perMember, rois, metrics, orders: orders);
+            }
+        });
+        if (args.Contains("--curves-generic"))
+        {
+            // The generic path (any aggregator) for comparison: a wrapper the mean fast path does not recognise.
+            Time($"  same, generic path (wrapped mean)", () =>
+            {
+                var metrics = MetricRegistry.CreateDefaults();
+                foreach (var perMember in maps)
+                {
+                    EnsembleSizeCurve.ComputeParts(perMember, rois, metrics, new WrappedMean(), orders: orders);
+                }
+            });
+        }
     }
 
     private static void Evaluate(List<List<IReadOnlyList<SaliencyMap>>> maps, List<IReadOnlyList<SaliencyMap?>> rois, IReadOnlyList<string> names)
@@ -72,6 +92,13 @@ internal static class EvaluationBench
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what,-45} {clock.Elapsed.TotalSeconds,7:F2} s wall  {cpu,7:F2} s CPU  load {Load()}"));
+    }
+
+    private sealed class WrappedMean : Chorus.Ensembles.IEnsembleAggregator
+    {
+        public string Name => "mean";
+
+        public SaliencyMap Aggregate(IReadOnlyList<SaliencyMap> members) => Chorus.Ensembles.EnsembleAggregator.Mean.Aggregate(members);
     }
 
     private static SaliencyMap Map(Random rng, int size)

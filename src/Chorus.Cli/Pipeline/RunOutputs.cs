@@ -52,11 +52,11 @@ public static class RunOutputs
         var rows = new List<CurveRow>();
         foreach (var method in run.Methods)
         {
-            var perMember = PerMember(run, method);
-            foreach (var part in run.Parts)
+            // One pass over the member maps for all parts: each subset aggregate is sorted once and scored against every part's ROI.
+            var perPart = EnsembleSizeCurve.ComputeParts(PerMember(run, method), [.. run.Parts.Select(part => (IReadOnlyList<SaliencyMap?>)Rois(run, part))], metrics, orders: orders, seed: unchecked((int)run.Seed));
+            for (var p = 0; p < run.Parts.Count; p++)
             {
-                var curves = EnsembleSizeCurve.Compute(perMember, Rois(run, part), metrics, orders: orders, seed: unchecked((int)run.Seed));
-                rows.AddRange(ResultTables.ToCurveRows(part, method, curves));
+                rows.AddRange(ResultTables.ToCurveRows(run.Parts[p], method, perPart[p]));
             }
         }
 

@@ -98,7 +98,7 @@ public sealed class CentreOfMassDistance : IExplanationMetric, IViewMetric
 
     double IViewMetric.Compute(MapView map, RoiView roi)
     {
-        var a = CentreOfMass.OfUnchecked(map.Map, Mass);
+        var a = Mass == RelevanceMass.PositivePart ? map.PositiveCentre : CentreOfMass.OfUnchecked(map.Map, Mass);
         var b = roi.Centre;
         var dy = a.Y - b.Y;
         var dx = a.X - b.X;

@@ -24,38 +24,51 @@ public sealed class PearsonCorrelation : IExplanationMetric, IViewMetric
 
     double IViewMetric.Compute(MapView map, RoiView roi)
     {
-        return Pearson(map.Values, roi.Weights);
+        return Pearson<float>(map.Values, map.ValueMoments, roi.Weights, roi.WeightMoments);
     }
 
-    internal static double Pearson(float[] a, float[] b) => Pearson<float>(a, b);
+    internal static double Pearson(float[] a, float[] b) => Pearson(a, Moments<float>(a), b, Moments<float>(b));
 
-    internal static double Pearson(double[] a, double[] b) => Pearson<double>(a, b);
+    internal static double Pearson(double[] a, double[] b) => Pearson(a, Moments<double>(a), b, Moments<double>(b));
 
-    /// <summary>Pearson r accumulated in double precision; NaN when either side is constant.</summary>
-    private static double Pearson<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+    /// <summary>Mean and Σ(xᵢ − x̄)² in double precision (cached per map by the views, shared by every ROI).</summary>
+    internal static (double Mean, double SumSq) Moments<T>(ReadOnlySpan<T> a)
         where T : System.Numerics.INumberBase<T>
     {
         var n = a.Length;
-        double ma = 0, mb = 0;
+        double mean = 0;
         for (var i = 0; i < n; i++)
         {
-            ma += double.CreateTruncating(a[i]);
-            mb += double.CreateTruncating(b[i]);
+            mean += double.CreateTruncating(a[i]);
         }
 
-        ma /= n;
-        mb /= n;
-        double sab = 0, saa = 0, sbb = 0;
+        mean /= n;
+        double ss = 0;
         for (var i = 0; i < n; i++)
         {
-            var da = double.CreateTruncating(a[i]) - ma;
-            var db = double.CreateTruncating(b[i]) - mb;
-            sab += da * db;
-            saa += da * da;
-            sbb += db * db;
+            var d = double.CreateTruncating(a[i]) - mean;
+            ss += d * d;
         }
 
-        return saa > 0 && sbb > 0 ? Math.Clamp(sab / Math.Sqrt(saa * sbb), -1.0, 1.0) : double.NaN;
+        return (mean, ss);
+    }
+
+    /// <summary>Pearson r from each side's <see cref="Moments"/>; NaN when either side is constant.</summary>
+    internal static double Pearson<T>(ReadOnlySpan<T> a, (double Mean, double SumSq) ma, ReadOnlySpan<T> b, (double Mean, double SumSq) mb)
+        where T : System.Numerics.INumberBase<T>
+    {
+        if (!(ma.SumSq > 0 && mb.SumSq > 0))
+        {
+            return double.NaN;
+        }
+
+        double sab = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sab += (double.CreateTruncating(a[i]) - ma.Mean) * (double.CreateTruncating(b[i]) - mb.Mean);
+        }
+
+        return Math.Clamp(sab / Math.Sqrt(ma.SumSq * mb.SumSq), -1.0, 1.0);
     }
 }
 
@@ -81,6 +94,6 @@ public sealed class SpearmanCorrelation : IExplanationMetric, IViewMetric
 
     double IViewMetric.Compute(MapView map, RoiView roi)
     {
-        return PearsonCorrelation.Pearson(map.Ranks, roi.Ranks);
+        return PearsonCorrelation.Pearson<double>(map.Ranks, map.RankMoments, roi.Ranks, roi.RankMoments);
     }
 }

@@ -79,11 +79,10 @@ public sealed class RelevanceMassAccuracy : IExplanationMetric, IViewMetric
         double inside = 0, total = 0;
         for (var i = 0; i < v.Length; i++)
         {
-            if (v[i] > 0)
-            {
-                total += v[i];
-                inside += v[i] * (double)Math.Max(s[i], 0f);
-            }
+            // Branch-free (noisy maps make the sign unpredictable): a non-positive value adds exactly 0.
+            var a = Math.Max(v[i], 0f);
+            total += a;
+            inside += a * (double)Math.Max(s[i], 0f);
         }
 
         return total > 0 ? inside / total : double.NaN;

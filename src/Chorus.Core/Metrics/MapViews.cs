@@ -7,22 +7,50 @@ namespace Chorus.Metrics;
 /// ranks, min/max). Not thread-safe: one view per thread. Used by <see cref="Evaluation.EnsembleEvaluator"/> so nine
 /// metrics on one map sort it once, not five times.
 /// </summary>
-internal sealed class MapView(SaliencyMap map)
+internal sealed class MapView(SaliencyMap map, MapView.Buffers? buffers = null)
 {
     private int[]? _descending;
     private double[]? _ranks;
     private float? _min;
     private float? _max;
+    private (double, double)? _valueMoments;
+    private (double, double)? _rankMoments;
+    private PixelPoint? _centre;
 
     public SaliencyMap Map { get; } = map;
+
+    /// <summary>Mean and Σ(xᵢ − x̄)² of the values (Pearson's map side, shared by every ROI).</summary>
+    public (double Mean, double SumSq) ValueMoments => _valueMoments ??= PearsonCorrelation.Moments<float>(Values);
+
+    /// <summary>Mean and Σ(rᵢ − r̄)² of <see cref="Ranks"/> (Spearman's map side).</summary>
+    public (double Mean, double SumSq) RankMoments => _rankMoments ??= PearsonCorrelation.Moments<double>(Ranks);
+
+    /// <summary>Centre of mass of the positive part (<see cref="RelevanceMass.PositivePart"/>).</summary>
+    public PixelPoint PositiveCentre => _centre ??= CentreOfMass.OfUnchecked(Map, RelevanceMass.PositivePart);
 
     public float[] Values => Map.Values;
 
     /// <summary>Pixel indices by value, descending; ties in index order.</summary>
-    public int[] Descending => _descending ??= Ranking.OrderDescending(Values);
+    public int[] Descending => _descending ??= buffers is null
+        ? Ranking.OrderDescending(Values)
+        : Ranking.OrderDescending(Values, buffers.Get(ref buffers.Descending, Values.Length));
 
     /// <summary>Ascending 1-based average ranks.</summary>
-    public double[] Ranks => _ranks ??= Ranking.AverageRanksFromDescending(Values, Descending);
+    public double[] Ranks => _ranks ??= buffers is null
+        ? Ranking.AverageRanksFromDescending(Values, Descending)
+        : Ranking.AverageRanksFromDescending(Values, Descending, buffers.Get(ref buffers.Ranks, Values.Length));
+
+    /// <summary>
+    /// Arrays a view may fill instead of allocating its own, for callers that build many short-lived views on one
+    /// thread (ensemble-size curves). A view using them is valid only until the next view on the same buffers is used.
+    /// </summary>
+    internal sealed class Buffers
+    {
+        public int[]? Descending; // fields, not properties: Get takes them by ref
+        public double[]? Ranks;
+
+        public T[] Get<T>(ref T[]? array, int length) => array is { } a && a.Length == length ? a : array = new T[length];
+    }
 
     public float Max
     {
@@ -100,8 +128,16 @@ internal sealed class RoiView(SaliencyMap roi)
     private int _area;
     private double[]? _ranks;
     private PixelPoint? _centre;
+    private (double, double)? _weightMoments;
+    private (double, double)? _rankMoments;
 
     public SaliencyMap Roi { get; } = roi;
+
+    /// <summary>Mean and Σ(sᵢ − s̄)² of the weights.</summary>
+    public (double Mean, double SumSq) WeightMoments => _weightMoments ??= PearsonCorrelation.Moments<float>(Weights);
+
+    /// <summary>Mean and Σ(rᵢ − r̄)² of <see cref="Ranks"/>.</summary>
+    public (double Mean, double SumSq) RankMoments => _rankMoments ??= PearsonCorrelation.Moments<double>(Ranks);
 
     public float[] Weights => Roi.Values;
 

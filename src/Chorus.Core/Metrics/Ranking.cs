@@ -2,7 +2,7 @@ namespace Chorus.Metrics;
 
 /// <summary>
 /// Sorting helpers shared by rank-based metrics and normalisations. Orders come from a stable LSD radix sort on
-/// the floats' order-preserving bit patterns (3 passes of 11 bits, O(n)): about ten times faster than a comparison
+/// the floats' order-preserving bit patterns (3 passes of 11 bits, histograms counted in one pass, O(n)): about ten times faster than a comparison
 /// sort for 64×64 maps, and ties keep pixel-index order, so results never depend on an unstable sort.
 /// </summary>
 internal static class Ranking
@@ -11,10 +11,13 @@ internal static class Ranking
     private const int Buckets = 1 << DigitBits;
 
     /// <summary>Pixel indices sorted by value, descending; ties in index order.</summary>
-    public static int[] OrderDescending(float[] values) => Order(values, descending: true);
+    public static int[] OrderDescending(float[] values) => Order(values, descending: true, new int[values.Length]);
+
+    /// <summary>As <see cref="OrderDescending(float[])"/>, into <paramref name="order"/> (length n).</summary>
+    public static int[] OrderDescending(float[] values, int[] order) => Order(values, descending: true, order);
 
     /// <summary>Pixel indices sorted by value, ascending; ties in index order.</summary>
-    public static int[] OrderAscending(float[] values) => Order(values, descending: false);
+    public static int[] OrderAscending(float[] values) => Order(values, descending: false, new int[values.Length]);
 
     /// <summary>1-based ranks, ascending; tied values get the average of their ranks (Spearman's convention).</summary>
     public static double[] AverageRanks(float[] values)
@@ -45,10 +48,13 @@ internal static class Ranking
     }
 
     /// <summary>Ascending 1-based average ranks from a descending order (position p holds rank n − p).</summary>
-    public static double[] AverageRanksFromDescending(float[] values, int[] descending)
+    public static double[] AverageRanksFromDescending(float[] values, int[] descending) =>
+        AverageRanksFromDescending(values, descending, new double[values.Length]);
+
+    /// <summary>As <see cref="AverageRanksFromDescending(float[], int[])"/>, into <paramref name="ranks"/> (length n; every entry is written).</summary>
+    public static double[] AverageRanksFromDescending(float[] values, int[] descending, double[] ranks)
     {
         var n = values.Length;
-        var ranks = new double[n];
         var start = 0;
         while (start < n)
         {
@@ -92,29 +98,21 @@ internal static class Ranking
         int above = 0, aboveHits = 0, tied = 0, tiedHits = 0;
         for (var i = 0; i < n; i++)
         {
-            if (values[i] > kth)
-            {
-                above++;
-                if (roi[i])
-                {
-                    aboveHits++;
-                }
-            }
-            else if (values[i] == kth)
-            {
-                tied++;
-                if (roi[i])
-                {
-                    tiedHits++;
-                }
-            }
+            // Branch-free: on noisy maps these comparisons are unpredictable.
+            var gt = values[i] > kth ? 1 : 0;
+            var eq = values[i] == kth ? 1 : 0;
+            var hit = roi[i] ? 1 : 0;
+            above += gt;
+            aboveHits += gt & hit;
+            tied += eq;
+            tiedHits += eq & hit;
         }
 
         var slots = k - above;
         return aboveHits + (slots * (double)tiedHits / tied);
     }
 
-    private static int[] Order(float[] values, bool descending)
+    private static int[] Order(float[] values, bool descending, int[] order)
     {
         // Each item is (key << 32) | index, so one array moves per pass; LSD passes are stable, and items start
         // in index order, so ties stay in index order. Scratch arrays come from the shared pool (64 KB per 64×64 map).
@@ -124,21 +122,26 @@ internal static class Ranking
         var buffer = pool.Rent(n);
         try
         {
+            // The three digit histograms are counted while the items are built (one read pass instead of three).
             var flip = descending ? uint.MaxValue : 0u;
+            Span<int> counts = stackalloc int[3 * (Buckets + 1)];
+            counts.Clear();
+            var c0 = counts[..(Buckets + 1)];
+            var c1 = counts.Slice(Buckets + 1, Buckets + 1);
+            var c2 = counts.Slice(2 * (Buckets + 1), Buckets + 1);
             for (var i = 0; i < n; i++)
             {
-                items[i] = ((ulong)(SortableBits(values[i]) ^ flip) << 32) | (uint)i;
+                var key = SortableBits(values[i]) ^ flip;
+                items[i] = ((ulong)key << 32) | (uint)i;
+                c0[(int)(key & (Buckets - 1)) + 1]++;
+                c1[(int)((key >> DigitBits) & (Buckets - 1)) + 1]++;
+                c2[(int)((key >> (2 * DigitBits)) & (Buckets - 1)) + 1]++;
             }
 
-            Span<int> count = stackalloc int[Buckets + 1];
-            for (var shift = 32; shift < 64; shift += DigitBits)
+            for (var pass = 0; pass < 3; pass++)
             {
-                count.Clear();
-                for (var i = 0; i < n; i++)
-                {
-                    count[(int)((items[i] >> shift) & (Buckets - 1)) + 1]++;
-                }
-
+                var shift = 32 + (pass * DigitBits);
+                var count = counts.Slice(pass * (Buckets + 1), Buckets + 1);
                 if (count[(int)((items[0] >> shift) & (Buckets - 1)) + 1] == n)
                 {
                     continue; // every key shares this digit: the pass would not move anything
@@ -158,7 +161,6 @@ internal static class Ranking
                 (items, buffer) = (buffer, items);
             }
 
-            var order = new int[n];
             for (var i = 0; i < n; i++)
             {
                 order[i] = (int)(uint)items[i];
