@@ -22,11 +22,11 @@ public class StudyCommandSettings : CommandSettings
     public string? Dataset { get; init; }
 
     [CommandOption("--data <DIR>")]
-    [Description("Use this dataset folder instead of generating one: CUB-200-2011 layout (train/test from train_test_split.txt; parts beak and wings) or ISIC 2018 Task 1 with a labels CSV (train = Training, test = Validation or Test, or a seeded 70/30 split when there is one split only; part lesion).")]
+    [Description("Use this dataset folder instead of generating one: CUB-200-2011 layout (train/test from train_test_split.txt; parts beak and wings) ISIC 2018 Task 1 with a labels CSV (train = Training, test = Validation or Test, or a seeded 70/30 split when there is one split only; part lesion), or a plain folder DIR/<class>/*.jpg|png with masks/ and/or regions.csv (split.csv or a seeded stratified split; parts: mask and the regions.csv names).")]
     public string? Data { get; init; }
 
     [CommandOption("--format <FORMAT>")]
-    [Description("Format of --data: cub or isic2018. Default: detected (images.txt: cub; ISIC2018_* folders or ISIC_*.jpg files: isic2018).")]
+    [Description("Format of --data: cub, isic2018 or folder. Default: detected (images.txt: cub; ISIC2018_* folders or ISIC_*.jpg files: isic2018; class sub-folders with images: folder).")]
     public string? Format { get; init; }
 
     [CommandOption("--quick")]
