@@ -135,7 +135,7 @@ public class StudyCommandSettings : CommandSettings
     public string? Cache { get; init; }
 
     [CommandOption("--precision <fp32|bf16>")]
-    [Description("Precision of the explanations: fp32 (default) or bf16 (model and activations in bfloat16; maps float32). Measured 2-11x slower than fp32 on CPUs without native bf16.")]
+    [Description("Precision of the explanations: fp32 (default) or bf16 (model and activations in bfloat16; maps float32). Measured 2-25x slower than fp32 on a CPU without native bf16 (see bench/README.md).")]
     public string? Precision { get; init; }
 
     [CommandOption("--faithfulness")]
