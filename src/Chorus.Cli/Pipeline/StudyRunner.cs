@@ -165,26 +165,55 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return manifest;
     }
 
-    private string EnsureSynthBirds(string dataDir, CancellationToken cancellationToken)
+    private string EnsureSynthBirds(string dataDir, CancellationToken cancellationToken) =>
+        EnsureGenerated(dataDir, "SynthBirds", "synthbirds.json", settings.Synth, SynthBirds.GeneratorVersion, settings.Synth.Count, StudyDataset.Cub, ("SynthLesions", SynthLesions.MarkerFile), progress =>
+        {
+            var summary = SynthBirds.Generate(dataDir, settings.Synth, progress, cancellationToken: cancellationToken);
+            return $"SynthBirds: {summary.Images} images, {summary.Species.Count} species, {settings.Synth.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).";
+        });
+
+    private string EnsureSynthLesions(string dataDir, CancellationToken cancellationToken) =>
+        EnsureGenerated(dataDir, "SynthLesions", SynthLesions.MarkerFile, settings.Lesions, SynthLesions.GeneratorVersion, settings.Lesions.Count, StudyDataset.Isic2018, ("SynthBirds", "synthbirds.json"), progress =>
+        {
+            var summary = SynthLesions.Generate(dataDir, settings.Lesions, progress, cancellationToken: cancellationToken);
+            return $"SynthLesions: {summary.Images} images, classes {string.Join("/", summary.Classes)}, {settings.Lesions.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).";
+        });
+
+    /// <summary>
+    /// Reuses the generated dataset in <paramref name="dataDir"/> when its marker records the same options and generator
+    /// version, refuses one made with other options or by the other generator, and otherwise (nothing there, or an
+    /// interrupted generation) generates it afresh. Returns the dataset's format.
+    /// </summary>
+    private string EnsureGenerated<TOptions>(
+        string dataDir,
+        string name,
+        string markerFile,
+        TOptions options,
+        int generatorVersion,
+        int count,
+        string format,
+        (string Name, string MarkerFile) other,
+        Func<IProgress<int>, string> generate)
+        where TOptions : class
     {
-        var marker = Path.Combine(dataDir, "synthbirds.json");
+        var marker = Path.Combine(dataDir, markerFile);
         if (File.Exists(marker))
         {
             var existing = JsonNode.Parse(File.ReadAllText(marker));
-            var options = existing?["options"].Deserialize<SynthBirdsOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var recorded = existing?["options"].Deserialize<TOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
             var version = existing?["generatorVersion"]?.GetValue<int>();
-            if (options == settings.Synth && version == SynthBirds.GeneratorVersion)
+            if (EqualityComparer<TOptions>.Default.Equals(recorded, options) && version == generatorVersion)
             {
-                console.MarkupLine($"[grey]Reusing SynthBirds in {Markup.Escape(dataDir)}.[/]");
-                return StudyDataset.Cub;
+                console.MarkupLine($"[grey]Reusing {name} in {Markup.Escape(dataDir)}.[/]");
+                return format;
             }
 
-            throw new ChorusException($"{dataDir} holds a SynthBirds dataset with other options; use a new --out folder or delete {dataDir}.");
+            throw new ChorusException($"{dataDir} holds a {name} dataset made with other options or generator version; use a new --out folder or delete {dataDir}.");
         }
 
-        if (File.Exists(Path.Combine(dataDir, SynthLesions.MarkerFile)))
+        if (File.Exists(Path.Combine(dataDir, other.MarkerFile)))
         {
-            throw new ChorusException($"{dataDir} holds a SynthLesions dataset, not SynthBirds; use a new --out folder or delete {dataDir}.");
+            throw new ChorusException($"{dataDir} holds a {other.Name} dataset, not {name}; use a new --out folder or delete {dataDir}.");
         }
 
         if (Directory.Exists(dataDir))
@@ -195,48 +224,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
         var summary = ProgressRunner.Run(console, ctx =>
         {
-            var task = ctx.AddTask("Generating SynthBirds", maxValue: settings.Synth.Count);
-            return SynthBirds.Generate(dataDir, settings.Synth, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
+            var task = ctx.AddTask($"Generating {name}", maxValue: count);
+            return generate(ProgressRunner.Report<int>(n => task.Value = n));
         });
-        console.MarkupLine($"SynthBirds: {summary.Images} images, {summary.Species.Count} species, {settings.Synth.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
-        return StudyDataset.Cub;
-    }
-
-    private string EnsureSynthLesions(string dataDir, CancellationToken cancellationToken)
-    {
-        var marker = Path.Combine(dataDir, SynthLesions.MarkerFile);
-        if (File.Exists(marker))
-        {
-            var existing = JsonNode.Parse(File.ReadAllText(marker));
-            var options = existing?["options"].Deserialize<SynthLesionsOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
-            var version = existing?["generatorVersion"]?.GetValue<int>();
-            if (options == settings.Lesions && version == SynthLesions.GeneratorVersion)
-            {
-                console.MarkupLine($"[grey]Reusing SynthLesions in {Markup.Escape(dataDir)}.[/]");
-                return StudyDataset.Isic2018;
-            }
-
-            throw new ChorusException($"{dataDir} holds a SynthLesions dataset made with other options or generator version; use a new --out folder or delete {dataDir}.");
-        }
-
-        if (File.Exists(Path.Combine(dataDir, "synthbirds.json")))
-        {
-            throw new ChorusException($"{dataDir} holds a SynthBirds dataset, not SynthLesions; use a new --out folder or delete {dataDir}.");
-        }
-
-        if (Directory.Exists(dataDir))
-        {
-            // An interrupted generation: start over.
-            Directory.Delete(dataDir, recursive: true);
-        }
-
-        var summary = ProgressRunner.Run(console, ctx =>
-        {
-            var task = ctx.AddTask("Generating SynthLesions", maxValue: settings.Lesions.Count);
-            return SynthLesions.Generate(dataDir, settings.Lesions, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
-        });
-        console.MarkupLine($"SynthLesions: {summary.Images} images, classes {string.Join("/", summary.Classes)}, {settings.Lesions.ImageSize} px ({summary.TrainImages} train / {summary.TestImages} test).");
-        return StudyDataset.Isic2018;
+        console.MarkupLine(summary);
+        return format;
     }
 
     private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)
