@@ -36,10 +36,6 @@ public static class SvgPlots
     public static string Curves(string title, string yLabel, IReadOnlyList<CurveSeries> series, int width = 520, int height = 300) =>
         CurvesFigure(title, yLabel, series, width, height).ToSvg();
 
-    /// <summary>Box plots of Ens vs Exp per group (SVG); see <see cref="BoxesFigure"/>.</summary>
-    public static string Boxes(string title, string yLabel, IReadOnlyList<BoxGroup> groups, int width = 520, int height = 300) =>
-        BoxesFigure(title, yLabel, groups, width, height).ToSvg();
-
     /// <summary>Split violins of Ens vs Exp per group (SVG); see <see cref="ViolinsFigure"/>.</summary>
     public static string Violins(string title, string yLabel, IReadOnlyList<BoxGroup> groups, int width = 520, int height = 300) =>
         ViolinsFigure(title, yLabel, groups, width, height).ToSvg();
@@ -84,34 +80,6 @@ public static class SvgPlots
         return new PlotFigure(width, height, title, e);
     }
 
-    /// <summary>Box plots (quartiles, median, whiskers at 1.5 IQR, mean as a diamond) of Ens vs Exp per group.</summary>
-    public static PlotFigure BoxesFigure(string title, string yLabel, IReadOnlyList<BoxGroup> groups, int width = 520, int height = 300)
-    {
-        ArgumentNullException.ThrowIfNull(groups);
-        width = Math.Max(width, Left + Right + (96 * groups.Count));
-        var all = groups.SelectMany(g => g.Ens.Concat(g.Exp)).Where(double.IsFinite).ToList();
-        var (y0, y1, yTicks) = NiceRange(all.DefaultIfEmpty(0).Min(), all.DefaultIfEmpty(1).Max());
-        var pw = width - Left - Right;
-        var ph = height - Top - Bottom;
-        double Y(double v) => Top + ph - ((v - y0) / (y1 - y0) * ph);
-        var slot = pw / (double)Math.Max(1, groups.Count);
-
-        var e = Open(width, height, title);
-        Axes(e, pw, ph, yTicks, Y, yLabel);
-        for (var g = 0; g < groups.Count; g++)
-        {
-            var cx = Left + (slot * (g + 0.5));
-            var bw = Math.Min(22, slot * 0.3);
-            Box(e, groups[g].Ens, cx - (bw * 0.6), bw, EnsColour, Y, outliers: true);
-            Box(e, groups[g].Exp, cx + (bw * 0.6), bw, ExpColour, Y, outliers: true);
-            e.Add(new PlotText(cx, Top + ph + 14, Short(groups[g].Name), "middle", 9));
-        }
-
-        Legend(e, width, 0, EnsColour, "Ens-Avg");
-        Legend(e, width, 1, ExpColour, "Exp-Avg");
-        return new PlotFigure(width, height, title, e);
-    }
-
     /// <summary>
     /// Split violins: per group, the kernel density (<see cref="KernelDensity"/>, Gaussian, Silverman bandwidth, drawn
     /// over the data range only, as ggplot2's trim = TRUE, so no violin claims values that were never observed) of Ens-Avg drawn to the left of the group's centre line and of Exp-Avg to the right, both halves on the same
@@ -149,8 +117,8 @@ public static class SvgPlots
             }
 
             var bw = Math.Max(3, half * 0.18);
-            Box(e, groups[g].Ens, cx - (bw / 2) - 1, bw, EnsColour, Y, outliers: false);
-            Box(e, groups[g].Exp, cx + (bw / 2) + 1, bw, ExpColour, Y, outliers: false);
+            Box(e, groups[g].Ens, cx - (bw / 2) - 1, bw, EnsColour, Y);
+            Box(e, groups[g].Exp, cx + (bw / 2) + 1, bw, ExpColour, Y);
             e.Add(new PlotLine(cx, Top, cx, Top + ph, "#999", 0.5));
             e.Add(new PlotText(cx, Top + ph + 14, Short(groups[g].Name), "middle", 9));
         }
@@ -222,7 +190,8 @@ public static class SvgPlots
         return new PlotFigure(width, height, title, e);
     }
 
-    private static void Box(List<PlotElement> e, IReadOnlyList<double> values, double cx, double bw, string colour, Func<double, double> y, bool outliers)
+    /// <summary>The narrow box inside a half violin: quartiles, white median line, whiskers at 1.5 IQR, mean as a diamond.</summary>
+    private static void Box(List<PlotElement> e, IReadOnlyList<double> values, double cx, double bw, string colour, Func<double, double> y)
     {
         var v = values.Where(double.IsFinite).OrderBy(x => x).ToArray();
         if (v.Length == 0)
@@ -238,15 +207,10 @@ public static class SvgPlots
         var wHi = v.Last(x => x <= q3 + (1.5 * iqr));
         var l = cx - (bw / 2);
         e.Add(new PlotLine(cx, y(wLo), cx, y(wHi), colour));
-        e.Add(new PlotRect(l, y(q3), bw, Math.Max(0.5, y(q1) - y(q3)), colour, outliers ? 0.35 : 0.8, colour));
-        e.Add(new PlotLine(l, y(med), l + bw, y(med), outliers ? colour : "#fff", 2));
-        if (outliers)
-        {
-            e.AddRange(v.Where(x => x < wLo || x > wHi).Select(o => new PlotCircle(cx, y(o), 1.8, null, colour)));
-        }
-
+        e.Add(new PlotRect(l, y(q3), bw, Math.Max(0.5, y(q1) - y(q3)), colour, 0.8, colour));
+        e.Add(new PlotLine(l, y(med), l + bw, y(med), "#fff", 2));
         var mean = v.Average();
-        var r = outliers ? 3.5 : 2.5;
+        const double r = 2.5;
         e.Add(new PlotPath([(cx, y(mean) - r), (cx + r, y(mean)), (cx, y(mean) + r), (cx - r, y(mean))], true, "#222", 1, null));
     }
 
