@@ -46,7 +46,7 @@ public sealed partial class CubDataset
             }
             else if (image.Box is { } box)
             {
-                FillMapped(values, transform, (x, y) => x >= box.X && x < box.X + box.Width && y >= box.Y && y < box.Y + box.Height);
+                RegionRaster.Fill(values, transform.Width, transform.Height, transform.Inverse.Apply, (x, y) => x >= box.X && x < box.X + box.Width && y >= box.Y && y < box.Y + box.Height);
                 source = RoiSource.Box;
             }
             else
@@ -76,7 +76,7 @@ public sealed partial class CubDataset
             {
                 var extent = image.Box is { } b ? Math.Max(b.Width, b.Height) : Math.Max(transform.SourceWidth, transform.SourceHeight);
                 var r = options.DiscRadiusFraction * extent;
-                PaintMapped(values, transform, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
+                RegionRaster.Paint(values, transform.Width, transform.Height, transform.Inverse.Apply, (x, y) => options.KeypointValue(x, y, loc.X, loc.Y, r));
                 source |= RoiSource.Keypoint;
             }
 
@@ -88,35 +88,5 @@ public sealed partial class CubDataset
         }
 
         return source == RoiSource.None ? null : new RegionOfInterest(image.Id, part.Name, new SaliencyMap(height, width, values), source);
-    }
-
-    /// <summary>Raises every output pixel to <paramref name="value"/> at its centre, mapped back to the original image (union = max).</summary>
-    private static void PaintMapped(float[] values, GeometricTransform transform, Func<double, double, float> value)
-    {
-        for (var v = 0; v < transform.Height; v++)
-        {
-            for (var u = 0; u < transform.Width; u++)
-            {
-                var (x, y) = transform.Inverse.Apply(u + 0.5, v + 0.5);
-                var i = (v * transform.Width) + u;
-                values[i] = Math.Max(values[i], value(x, y));
-            }
-        }
-    }
-
-    /// <summary>Sets every output pixel whose centre, mapped back to the original image, satisfies <paramref name="inside"/>.</summary>
-    private static void FillMapped(float[] values, GeometricTransform transform, Func<double, double, bool> inside)
-    {
-        for (var v = 0; v < transform.Height; v++)
-        {
-            for (var u = 0; u < transform.Width; u++)
-            {
-                var (x, y) = transform.Inverse.Apply(u + 0.5, v + 0.5);
-                if (inside(x, y))
-                {
-                    values[(v * transform.Width) + u] = 1f;
-                }
-            }
-        }
     }
 }
