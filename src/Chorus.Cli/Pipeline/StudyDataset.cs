@@ -58,6 +58,7 @@ public abstract class StudyDataset
     public const string Folder = "folder";
 
     private readonly List<string> _warnings = [];
+    private string? _fingerprint;
 
     /// <summary>Every format: name, whether a folder looks like it, and how to open it (tried in this order by <see cref="Detect"/>).</summary>
     private static readonly IReadOnlyList<(string Name, Func<string, bool> Looks, Func<string, StudyDataOptions, StudyDataset> Open)> Formats =
@@ -191,8 +192,17 @@ public abstract class StudyDataset
     /// <paramref name="decode"/> through <see cref="StudyDataOptions.Cache"/>: the cached split of (this folder and
     /// its files, <paramref name="formatKey"/>, <paramref name="split"/>, size, options), decoded and stored on a miss.
     /// </summary>
-    protected LoadedSplit Cached(string formatKey, string split, int size, SplitLoadOptions options, Func<LoadedSplit> decode) =>
-        Options.Cache is null ? decode() : SplitCache.GetOrLoad(Options.Cache, SplitCacheKey.Create(Root, formatKey, split, size, options), decode, _warnings.Add);
+    protected LoadedSplit Cached(string formatKey, string split, int size, SplitLoadOptions options, Func<LoadedSplit> decode)
+    {
+        if (Options.Cache is null)
+        {
+            return decode();
+        }
+
+        // The fingerprint walks every file of the dataset: once per dataset, not once per split.
+        _fingerprint ??= SplitCacheKey.FingerprintFiles(Path.GetFullPath(Root));
+        return SplitCache.GetOrLoad(Options.Cache, SplitCacheKey.Create(Root, formatKey, split, size, options, _fingerprint), decode, _warnings.Add);
+    }
 
     /// <summary>Progress of a second load, reported after <paramref name="offset"/> images of a first one.</summary>
     protected static IProgress<int>? Offset(IProgress<int>? progress, int offset) =>
