@@ -27,6 +27,15 @@ public sealed record AttributionSettings
     /// <see cref="PrecisionAttribution"/> (model weights and activations in bfloat16, maps returned in float32).
     /// </summary>
     public Precision Precision { get; init; } = Precision.Float32;
+
+    /// <summary>
+    /// Memory order of the model passes. Default: <see cref="MemoryLayout.Auto"/> (channels-last for images of at least
+    /// <see cref="MemoryLayoutNames.AutoMinSide"/> px a side). Applied by whoever owns the model for many calls
+    /// (<see cref="Explaining.EnsembleExplainer"/> borrows each member once, <c>chorus explain</c> once per run); the
+    /// factory leaves it alone, so its methods keep their own types. For one call, wrap a method in
+    /// <see cref="LayoutAttribution"/>. Results agree with NCHW to float rounding.
+    /// </summary>
+    public MemoryLayout Layout { get; init; } = MemoryLayout.Auto;
 }
 
 /// <summary>Creates attribution methods by their CLI names.</summary>

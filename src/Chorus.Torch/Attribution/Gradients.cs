@@ -23,7 +23,7 @@ internal static class Gradients
         using var grad = torch.enable_grad();
         var x = input.detach().requires_grad_(true);
         var score = TargetScore(model.Forward(x), target);
-        return torch.autograd.grad([score], [x])[0].to_type(input.dtype);
+        return Dense(torch.autograd.grad([score], [x])[0], input.dtype);
     }
 
     /// <summary>
@@ -40,11 +40,17 @@ internal static class Gradients
         if (needInputGradient)
         {
             var grads = torch.autograd.grad([score], [x, activation]);
-            return (grads[0].to_type(input.dtype), activation.detach().to_type(input.dtype), grads[1].to_type(input.dtype));
+            return (Dense(grads[0], input.dtype), Dense(activation.detach(), input.dtype), Dense(grads[1], input.dtype));
         }
 
         // A reduced-precision model (BFloat16Classifier) gives its activation in bf16: the CAM arithmetic runs in the input's dtype.
         var layerGrad = torch.autograd.grad([score], [activation])[0];
-        return (null, activation.detach().to_type(input.dtype), layerGrad.to_type(input.dtype));
+        return (null, Dense(activation.detach(), input.dtype), Dense(layerGrad, input.dtype));
     }
+
+    /// <summary>
+    /// In <paramref name="dtype"/> and NCHW-contiguous: a model run in channels-last order (<see cref="ChannelsLastClassifier"/>)
+    /// hands back channels-last gradients, and everything downstream (maps, .npy files) expects plain row-major tensors.
+    /// </summary>
+    private static Tensor Dense(Tensor t, ScalarType dtype) => t.to_type(dtype).contiguous();
 }

@@ -186,7 +186,7 @@ public sealed class BFloat16Classifier : IClassifier
 /// Runs any attribution method in a given <see cref="Precision"/> (what <see cref="AttributionMethodFactory"/> builds
 /// when <see cref="AttributionSettings.Precision"/> is bf16). For bf16 each call borrows the model as a
 /// <see cref="BFloat16Classifier"/> (convert, attribute, restore); a model that is already a
-/// <see cref="BFloat16Classifier"/> is used as it is, which avoids the per-call conversion over many batches.
+/// <see cref="BFloat16Classifier"/> (or a <see cref="ChannelsLastClassifier"/> around one) is used as it is, which avoids the per-call conversion over many batches.
 /// Maps are returned in the input's dtype (float32).
 /// </summary>
 public sealed class PrecisionAttribution : IAttributionMethod
@@ -216,7 +216,7 @@ public sealed class PrecisionAttribution : IAttributionMethod
     public Tensor Attribute(IClassifier model, Tensor input, Tensor target)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (Precision == Precision.Float32 || model is BFloat16Classifier)
+        if (Precision == Precision.Float32 || model is BFloat16Classifier || model is ChannelsLastClassifier { Inner: BFloat16Classifier })
         {
             return Inner.Attribute(model, input, target);
         }

@@ -36,7 +36,7 @@ public sealed class EnsembleExplainer
     private readonly int _batchSize;
     private readonly long _seed;
 
-    /// <param name="settings">Options of every method (Captum defaults unless set), and the <see cref="AttributionSettings.Precision"/> of the model passes.</param>
+    /// <param name="settings">Options of every method (Captum defaults unless set), and the <see cref="AttributionSettings.Precision"/> and <see cref="AttributionSettings.Layout"/> of the model passes.</param>
     /// <param name="reduction">How [C,H,W] input-space attributions become one map (layer maps have one channel and are kept as they are).</param>
     /// <param name="batchSize">Images per forward/backward pass.</param>
     /// <param name="seed">Seed of stochastic methods (Gradient SHAP, SmoothGrad); member m uses <c>seed + m</c>.</param>
@@ -93,7 +93,12 @@ public sealed class EnsembleExplainer
 
             // bf16: convert each member once (not per batch); the member gets its float32 weights back afterwards.
             using var lowered = _settings.Precision == Precision.BFloat16 ? new BFloat16Classifier(loaded) : null;
-            IClassifier model = lowered ?? loaded;
+            IClassifier lowPrecision = lowered ?? loaded;
+
+            // Channels-last (auto: images of at least 96 px a side): converted once per member too; the methods below get
+            // the borrowed model, so their own LayoutAttribution wrappers leave it as it is.
+            using var nhwc = _settings.Layout.Borrow(lowPrecision, images.Images);
+            IClassifier model = nhwc ?? lowPrecision;
             using var generator = new Generator((ulong)(_seed + member));
             var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
             var fused = missing.Where(Fused.Contains).ToList();

@@ -196,4 +196,18 @@ public class CaptumGoldenReplicaTests
         using var model = Chorus.Torch.Onnx.OnnxModel.Load(TestPaths.Golden("tinycnn", "model.onnx"));
         golden.VerifyModel(model, group);
     }
+
+    [Theory]
+    [MemberData(nameof(Groups))]
+    public void VerifyModel_ImportedOnnxModelChannelsLast_MatchesGoldenFiles(string group)
+    {
+        // Given the imported model borrowed in channels-last order (what --layout channels-last does)
+        var golden = new CaptumGolden("tinycnn");
+        using var model = Chorus.Torch.Onnx.OnnxModel.Load(TestPaths.Golden("tinycnn", "model.onnx"));
+        using var nhwc = new ChannelsLastClassifier(model);
+        Assert.True(nhwc.ConvertedTensors > 0);
+
+        // Then every method still matches Captum within the manifest's tolerances
+        golden.VerifyModel(nhwc, group);
+    }
 }
