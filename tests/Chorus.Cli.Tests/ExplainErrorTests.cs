@@ -37,6 +37,14 @@ public class ExplainErrorTests
     }
 
     [Fact]
+    public async Task UnknownLayout_NamesLayoutAndTheKnownOnes()
+    {
+        var (_, output) = await RunFailing(["--layout", "nhcw"], "--layout");
+        Assert.Contains("nhcw", output);
+        Assert.Contains("channels-last", output);
+    }
+
+    [Fact]
     public async Task TargetWrongLength_NamesTarget()
     {
         var target = Write("target.npy", NpyArray.FromLongs([0, 1], 2));

@@ -24,11 +24,17 @@ public class ExplainGoldenTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(GoldenFiles))]
-    public async Task Explain_Raw_MatchesCaptumGoldenFile(string file)
+    public Task Explain_Raw_MatchesCaptumGoldenFile(string file) => AssertReproduces(file);
+
+    [Theory]
+    [MemberData(nameof(GoldenFiles))]
+    public Task Explain_RawChannelsLast_MatchesCaptumGoldenFile(string file) => AssertReproduces(file, "--layout", "channels-last");
+
+    private async Task AssertReproduces(string file, params string[] extra)
     {
         // Given the manifest's parameters for this file
         var outPath = Path.Combine(TestPaths.TempDir(), file);
-        var args = CommonArgs(outPath).Concat(MethodArgs(file)).Append("--raw").ToArray();
+        var args = CommonArgs(outPath).Concat(MethodArgs(file)).Append("--raw").Concat(extra).ToArray();
 
         // When
         var (code, text) = await CliRunner.RunAsync(args);

@@ -83,11 +83,46 @@ public class StudyOptionsCommandTests
         Assert.Contains("precision=fp32", output3);
     }
 
+    [Fact]
+    public async Task Demo_96Pixels_ExplainsChannelsLast_RecordsIt_AndRefusesToMixLayouts()
+    {
+        // Given 96-px images (auto picks channels-last from 96 px a side)
+        var outDir = Path.Combine(TestPaths.TempDir(), "layout-run");
+        string[] args = ["demo", "--quick", "--size", "96", "--members", "2", "--explain", "4", "--out", outDir];
+
+        // When
+        var (code, output) = await CliRunner.RunAsync(args);
+
+        // Then: the manifest and the maps' settings say which order the maps were computed in
+        Assert.True(code == 0, output);
+        var attribution = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["options"]!["attribution"]!;
+        Assert.Equal("auto", attribution["layout"]!.GetValue<string>());
+        Assert.Equal("channels-last", attribution["layout_resolved"]!.GetValue<string>());
+        Assert.Contains("layout=channels-last", File.ReadAllText(Path.Combine(outDir, "run", "maps", "settings.txt")));
+
+        // When: faithfulness on that run (its forward passes borrow each member channels-last too)
+        var (codeF, outputF) = await CliRunner.RunAsync("evaluate", "--run", outDir, "--faithfulness", "--faithfulness-images", "2", "--faithfulness-steps", "2");
+
+        // Then: deletion and insertion, Ens and Exp, for each of the 5 methods, over the 2 images
+        Assert.True(codeF == 0, outputF);
+        var rows = ResultsCsv.Read(Path.Combine(outDir, "faithfulness.csv"));
+        Assert.Equal(5 * 2 * 2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(2, r.NImages));
+
+        // When: resumed with NCHW passes
+        var (code2, output2) = await CliRunner.RunAsync([.. args, "--layout", "nchw"]);
+
+        // Then: refused, naming the setting, rather than mixing maps of two orders
+        Assert.Equal(2, code2);
+        Assert.Contains("layout=channels-last", output2);
+    }
+
     [Theory]
     [InlineData("--classes", "3-1x", "--classes")]
     [InlineData("--roi-shape", "square", "--roi-shape")]
     [InlineData("--augment", "heavy", "augment")]
     [InlineData("--precision", "fp16", "--precision")]
+    [InlineData("--layout", "nhcw", "--layout")]
     [InlineData("--test-fraction", "1.5", "--test-fraction")]
     public async Task Demo_BadOptionValue_OneLineErrorNamingTheOption(string option, string value, string named)
     {

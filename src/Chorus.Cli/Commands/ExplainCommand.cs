@@ -29,7 +29,11 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
 
         // bf16: the model is converted once here (not per call by the factory), so --delta keeps working.
         using var lowered = ExplainCommandSettings.ParsePrecision(settings.Precision) == Precision.BFloat16 ? LowerPrecision(loaded, settings.Model!) : null;
-        IClassifier model = lowered ?? loaded;
+        IClassifier lowPrecision = lowered ?? loaded;
+
+        // Channels-last (auto: inputs of at least 96 px a side) for this one call; gradients come back NCHW.
+        using var nhwc = ExplainCommandSettings.ParseLayout(settings.Layout).Borrow(lowPrecision, input);
+        IClassifier model = nhwc ?? lowPrecision;
         var target = LoadTarget(settings.Target!, n, model.NumClasses);
         var baseline = settings.Baseline is null ? null : LoadBaseline(settings.Baseline, input, "--baseline");
         CheckLayer(settings.Layer, model);

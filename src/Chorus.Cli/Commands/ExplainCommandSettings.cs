@@ -105,6 +105,10 @@ public sealed class ExplainCommandSettings : CommandSettings
     [Description("Arithmetic of the model passes: fp32 (default) or bf16 (weights and activations in bfloat16, maps written as float32; opt-in, only faster on CPUs with native bf16).")]
     public string Precision { get; init; } = "fp32";
 
+    [CommandOption("--layout <NAME>")]
+    [Description("Memory order of the model passes: auto (default: channels-last for inputs of at least 96 px a side, measured 10-30% faster there), nchw, or channels-last. Results agree to float rounding.")]
+    public string Layout { get; init; } = "auto";
+
     /// <summary>The method name after trimming and lower-casing.</summary>
     internal string MethodKey => Method.Trim().ToLowerInvariant();
 
@@ -141,6 +145,7 @@ public sealed class ExplainCommandSettings : CommandSettings
             _ = ParseInts(Window, "--window");
             _ = ParseInts(Strides, "--strides");
             _ = ParsePrecision(Precision);
+            _ = ParseLayout(Layout);
         }
         catch (ArgumentException e)
         {
@@ -165,6 +170,18 @@ public sealed class ExplainCommandSettings : CommandSettings
         "l2" => MapReduction.L2,
         _ => throw new ArgumentException($"--reduction: unknown reduction '{text}'. Known: sum, sum-abs, max-abs, l2."),
     };
+
+    internal static MemoryLayout ParseLayout(string text)
+    {
+        try
+        {
+            return MemoryLayoutNames.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--layout: {e.Message}", e);
+        }
+    }
 
     internal static Precision ParsePrecision(string text)
     {

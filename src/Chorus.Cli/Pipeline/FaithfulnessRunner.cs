@@ -6,6 +6,7 @@ using Chorus.Evaluation;
 using Chorus.Explanations;
 using Chorus.IO;
 using Chorus.Statistics;
+using Chorus.Torch.Attribution;
 using Chorus.Torch.Faithfulness;
 using Chorus.Torch.Models;
 using Chorus.Torch.Training;
@@ -148,6 +149,10 @@ public static class FaithfulnessRunner
             method => method,
             method => Enumerable.Range(0, n).Select(i => EnsembleAggregator.Mean.Aggregate([.. run.Maps[method].Select(member => member[i])])).ToArray());
         var fingerprint = Fingerprint(options, run, n);
+
+        // The forward passes run in the memory order the maps were computed in (the manifest's --layout; auto for runs
+        // from before the option): channels-last from 96 px a side. Logits agree to float rounding either way.
+        var layout = run.Manifest["options"]?["attribution"]?["layout"]?.GetValue<string>() is { } name ? MemoryLayoutNames.Parse(name) : MemoryLayout.Auto;
         var perMember = new MemberCache[run.Members];
         var total = run.Members * run.Methods.Count;
         using (torch.NewDisposeScope())
@@ -165,8 +170,10 @@ public static class FaithfulnessRunner
                 }
 
                 var methods = new Dictionary<string, MethodCache>(StringComparer.Ordinal);
-                using (var model = EnsembleTrainer.LoadMember(factory, runDir, m))
+                using (var loaded = EnsembleTrainer.LoadMember(factory, runDir, m))
+                using (var nhwc = layout.Borrow(loaded, input))
                 {
+                    var model = (IClassifier?)nhwc ?? loaded;
                     for (var k = 0; k < run.Methods.Count; k++)
                     {
                         cancellationToken.ThrowIfCancellationRequested();

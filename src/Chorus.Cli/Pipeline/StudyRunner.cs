@@ -160,6 +160,8 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             ["grad_cam"] = a.GradCam.ToString(),
             ["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m",
             ["precision"] = a.Precision.ToCliName(),
+            ["layout"] = a.Layout.ToCliName(),
+            ["layout_resolved"] = a.Layout.Resolve(settings.ImageSize, settings.ImageSize).ToCliName(),
         };
         manifest.Save(settings.Out);
         return manifest;
@@ -348,15 +350,18 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         var text = string.Join('\n', [
             $"reduction={settings.Reduction}", $"saliency={a.Saliency}", $"integrated_gradients={a.IntegratedGradients}",
             $"gradient_shap={a.GradientShap}", $"grad_cam={a.GradCam}", $"precision={a.Precision.ToCliName()}",
-            string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}")]) + "\n";
+            string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}"),
+            .. Layout(a)]) + "\n";
         var path = Path.Combine(runDir, "maps", "settings.txt");
         if (File.Exists(path))
         {
             var old = File.ReadAllText(path);
             if (old != text)
             {
-                var changed = old.Split('\n').Except(text.Split('\n')).FirstOrDefault() ?? "?";
-                throw new ChorusException($"{Path.Combine(runDir, "maps")} holds maps computed with other explanation settings (was: {changed}); use a new --out folder or delete that folder.");
+                var was = old.Split('\n').Except(text.Split('\n')).FirstOrDefault(l => l.Length > 0);
+                var now = text.Split('\n').Except(old.Split('\n')).FirstOrDefault(l => l.Length > 0);
+                var changed = was is null ? $"now: {now}" : now is null ? $"was: {was}" : $"was: {was}, now: {now}";
+                throw new ChorusException($"{Path.Combine(runDir, "maps")} holds maps computed with other explanation settings ({changed}); use a new --out folder, delete that folder, or run with the old settings.");
             }
 
             return;
@@ -365,6 +370,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         AtomicFile.WriteAllText(path, text);
     }
+
+    // The memory order changes maps at the level of float rounding; recorded so a resumed run does not mix orders. Plain
+    // NCHW writes no line, so run folders from before the option existed (all NCHW) resume as they did.
+    private string[] Layout(AttributionSettings a) =>
+        a.Layout.Resolve(settings.ImageSize, settings.ImageSize) == MemoryLayout.ChannelsLast ? ["layout=channels-last"] : [];
 
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
