@@ -14,8 +14,13 @@ using static TorchSharp.torch;
 // Also: --fidelity (bf16 vs fp32 maps, PrecisionBench.cs), --memory (peak RSS vs steps, MemoryBench.cs).
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
-//        [--precision fp32|bf16] [--channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+//        [--precision fp32|bf16] [--layout auto|nchw|channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
 //        --evaluation [--images 1000] [--models 11] [--methods 5]: Ens-Avg vs Exp-Avg evaluation time of precomputed maps (EvaluationBench).
+if (args.Contains("--engine"))
+{
+    return EngineBench.Run(args);
+}
+
 if (args.Contains("--evaluation"))
 {
     EvaluationBench.Run(args);
@@ -49,13 +54,6 @@ torch.manual_seed(0);
 var x = torch.randn(opts.Batch, 3, opts.Size, opts.Size);
 var target = torch.randint(1000, [opts.Batch], dtype: ScalarType.Int64);
 var gsRef = torch.randn(opts.Batch, 3, opts.Size, opts.Size) * 0.1;
-if (opts.ChannelsLast)
-{
-    // NHWC strides on an NCHW tensor; convolutions and element-wise ops keep the layout from there on.
-    x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-    gsRef = gsRef.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-}
-
 var gsRefs = new List<Baseline> { Baseline.Zeros, Baseline.FromTensor(gsRef) };
 
 var models = Enumerable.Range(0, opts.Only == "single" ? 1 : opts.Models).Select(i => new ResNetClassifier(i)).ToList();
@@ -73,7 +71,24 @@ if (fast)
 
 // --precision bf16: every model runs in bfloat16 for the whole benchmark (converted once; maps float32).
 var precision = PrecisionNames.Parse(Array.IndexOf(args, "--precision") is var pi and >= 0 && pi + 1 < args.Length ? args[pi + 1] : "fp32");
-var classifiers = models.Select(m => precision == Precision.BFloat16 ? new BFloat16Classifier(m) : (IClassifier)m).ToList();
+// --layout (default: auto for the fast variant, i.e. what explain/demo do; nchw for captum-like): channels-last borrows each
+// model once for the whole benchmark (ChannelsLastClassifier), as EnsembleExplainer borrows each member once.
+var classifiers = models
+    .Select(m => precision == Precision.BFloat16 ? new BFloat16Classifier(m) : (IClassifier)m)
+    .Select(m => (IClassifier?)opts.Layout.Borrow(m, x) ?? m)
+    .ToList();
+
+// The engine's plain pass (NCHW, model of member 0's seed, parameters as the variant sets them): the normalising unit.
+var rawModel = new ResNetClassifier(0);
+foreach (var p in rawModel.Module.parameters())
+{
+    p.requires_grad_(!fast);
+}
+
+// The machine's fp32 GEMM rate, measured as the peer measured its own (1x1 conv = 2048^3 GEMM through oneDNN).
+var gemm = EngineBench.GemmGflops(5);
+var peerGemm = peer["matmul"]!["onednn_conv1x1_gemm"]!["gflops"]!.GetValue<double>();
+Console.WriteLine($"GEMM: {gemm:F1} GFLOP/s here, {peerGemm:F1} on the peer's machine");
 
 IAttributionMethod Method(string name, int igSteps, int gsSamples, Generator gen) => name switch
 {
@@ -91,7 +106,7 @@ Tensor RawGrad()
 {
     using var grad = torch.enable_grad();
     var xi = x.detach().requires_grad_(true);
-    var score = classifiers[0].Forward(xi).gather(1, target.unsqueeze(1)).sum();
+    var score = rawModel.Forward(xi).gather(1, target.unsqueeze(1)).sum();
     return torch.autograd.grad([score], [xi])[0];
 }
 
@@ -168,8 +183,14 @@ if (opts.Only != "single")
 
 var load = LoadAvg();
 Console.WriteLine($"load at end {load}");
+
+// This machine's CPU speed drifts (a shared VM: GEMM measured 77-147 GFLOP/s within one hour), so the GEMM rate is
+// measured at both ends and averaged.
+var gemmEnd = EngineBench.GemmGflops(5);
+Console.WriteLine($"GEMM at end: {gemmEnd:F1} GFLOP/s");
+gemm = (gemm + gemmEnd) / 2;
 Directory.CreateDirectory(opts.Out);
-var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(opts.ChannelsLast ? "_channels-last" : string.Empty)}{(precision == Precision.BFloat16 ? "_bf16" : string.Empty)}");
+var stem = Path.Combine(opts.Out, $"bench_{opts.Size}_{opts.Variant}{(precision == Precision.BFloat16 ? "_bf16" : string.Empty)}");
 var json = new JsonObject
 {
     ["benchmark"] = "chorus_resnet18_cpu",
@@ -178,17 +199,17 @@ var json = new JsonObject
     {
         ["model"] = "TorchVision 0.107.0 resnet18(num_classes: 1000), random init (seeds 0..M-1), eval mode",
         ["size"] = opts.Size, ["batch"] = opts.Batch, ["threads"] = torch.get_num_threads(), ["models"] = models.Count,
-        ["variant"] = opts.Variant, ["precision"] = precision.ToCliName(), ["channels_last"] = opts.ChannelsLast, ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
+        ["variant"] = opts.Variant, ["precision"] = precision.ToCliName(), ["layout"] = opts.Layout.ToCliName(), ["layout_resolved"] = opts.Layout.Resolve(opts.Size, opts.Size).ToCliName(), ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
         ["single_ig_steps_measured"] = opts.SingleIgSteps, ["single_gs_samples_measured"] = opts.SingleGsSamples,
         ["ensemble_ig_steps_measured"] = opts.EnsIgSteps, ["ensemble_gs_samples_measured"] = opts.EnsGsSamples,
         ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
     },
-    ["machine"] = new JsonObject { ["nproc"] = Environment.ProcessorCount, ["loadavg_start"] = opts.StartLoad, ["loadavg_end"] = load },
+    ["machine"] = new JsonObject { ["nproc"] = Environment.ProcessorCount, ["loadavg_start"] = opts.StartLoad, ["loadavg_end"] = load, ["gemm_gflops"] = gemm, ["peer_gemm_gflops"] = peerGemm },
     ["peer"] = $"bench/data/captum_baseline_{opts.Size}.json",
     ["rows"] = JsonSerializer.SerializeToNode(rows),
 };
 File.WriteAllText(stem + ".json", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-File.WriteAllText(stem + ".md", Markdown(rows, opts, load));
+File.WriteAllText(stem + ".md", Markdown(rows, opts, load, gemm, peerGemm));
 Console.WriteLine($"wrote {stem}.json and {stem}.md");
 return 0;
 
@@ -239,20 +260,23 @@ static string FindRepoRoot()
     return dir?.FullName ?? Directory.GetCurrentDirectory();
 }
 
-static string Markdown(List<Row> rows, Options opts, string load)
+static string Markdown(List<Row> rows, Options opts, string load, double gemm, double peerGemm)
 {
     var sb = new StringBuilder();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"# Chorus vs Captum 0.8, ResNet-18 {opts.Size}px, batch {opts.Batch}, {opts.Threads} threads, variant `{opts.Variant}`");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"# Chorus vs Captum 0.8, ResNet-18 {opts.Size}px, batch {opts.Batch}, {opts.Threads} threads, variant `{opts.Variant}`, layout `{opts.Layout.ToCliName()}` ({opts.Layout.Resolve(opts.Size, opts.Size).ToCliName()})");
     sb.AppendLine();
     sb.AppendLine(CultureInfo.InvariantCulture, $"Load average: start {opts.StartLoad}, end {load}. Seconds per image (median of repeats); ratio = Chorus / Captum (< 1: Chorus faster).");
     sb.AppendLine();
-    sb.AppendLine("Normalised ratio = (Chorus / Chorus fwd+input-grad measured just before) / (Captum / Captum fwd+input-grad): cost in engine units, insensitive to load.");
+    sb.AppendLine("Normalised ratio = (Chorus / our plain NCHW fwd+input-grad measured just before) / (Captum / Captum fwd+input-grad): cost in units of each side's plain engine pass, insensitive to load (layout gains show here).");
     sb.AppendLine();
-    sb.AppendLine("| scope | method | Chorus s/img (wall) | Chorus CPU s/img | Captum s/img (wall) | ratio (wall) | raw fwd+grad s/img | normalised ratio | note |");
-    sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"GEMM-scaled ratio = wall ratio × (our GEMM rate / the peer machine's): the wall ratio on hardware of the peer's fp32 speed. GEMM (1×1 conv = 2048³, oneDNN): {gemm:F1} GFLOP/s here, {peerGemm:F1} on the peer's machine.");
+    sb.AppendLine();
+    sb.AppendLine("| scope | method | Chorus s/img (wall) | Chorus CPU s/img | Captum s/img (wall) | ratio (wall) | GEMM-scaled ratio | raw fwd+grad s/img | normalised ratio | note |");
+    sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     foreach (var r in rows)
     {
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scope} | {r.Method} | {r.SecondsPerImage:F4} | {r.CpuSecondsPerImage:F4} | {r.PeerSecondsPerImage?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Ratio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.RawSecondsPerImage:F4} | {r.NormalisedRatio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Note} |");
+        var scaled = r.Ratio is { } ratio ? (ratio * gemm / peerGemm).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scope} | {r.Method} | {r.SecondsPerImage:F4} | {r.CpuSecondsPerImage:F4} | {r.PeerSecondsPerImage?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Ratio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {scaled} | {r.RawSecondsPerImage:F4} | {r.NormalisedRatio?.ToString("F2", CultureInfo.InvariantCulture) ?? "n/a"} | {r.Note} |");
     }
 
     return sb.ToString();
@@ -286,7 +310,7 @@ internal sealed record Row(string Scope, string Method, double SecondsPerImage, 
         string.Create(CultureInfo.InvariantCulture, $"{Scope,-9} {Method,-40} {SecondsPerImage,9:F4} s/img  cpu {CpuSecondsPerImage,9:F4}  captum {PeerSecondsPerImage,9:F4}  ratio {Ratio,5:F2}  raw {RawSecondsPerImage,7:F4} norm.ratio {NormalisedRatio,5:F2}  ({Note}) load {File.ReadAllText("/proc/loadavg")[..14]}");
 }
 
-internal sealed record Options(int Size, int Batch, int Threads, int Models, int Repeats, int EnsIgSteps, int EnsGsSamples, int SingleIgSteps, int SingleGsSamples, int? IgInternalBatchSize, int? GsInternalBatchSize, string Variant, bool ChannelsLast, string? Only, string Out, string StartLoad)
+internal sealed record Options(int Size, int Batch, int Threads, int Models, int Repeats, int EnsIgSteps, int EnsGsSamples, int SingleIgSteps, int SingleGsSamples, int? IgInternalBatchSize, int? GsInternalBatchSize, string Variant, MemoryLayout Layout, string? Only, string Out, string StartLoad)
 {
     public static Options Parse(string[] args)
     {
@@ -302,6 +326,6 @@ internal sealed record Options(int Size, int Batch, int Threads, int Models, int
         return new Options(
             Int("--size", 224), Int("--batch", 8), Int("--threads", 2), Int("--models", 11), Int("--repeats", 3),
             Int("--ens-ig-steps", 10), Int("--ens-gs-samples", 20), Int("--single-ig-steps", 50), Int("--single-gs-samples", 20), Int("--ig-internal-batch-size", 32), Int("--gs-internal-batch-size", 32),
-            variant, args.Contains("--channels-last"), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
+            variant, MemoryLayoutNames.Parse(Get("--layout") ?? (variant == "fast" ? "auto" : "nchw")), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
     }
 }
