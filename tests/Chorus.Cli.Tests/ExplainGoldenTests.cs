@@ -73,34 +73,12 @@ public class ExplainGoldenTests(ITestOutputHelper output)
         var per = (int)(a.Shape[1] * a.Shape[2]);
         for (var i = 0; i < a.Shape[0]; i++)
         {
-            var r = Pearson(a.Floats.AsSpan(i * per, per), b.Floats.AsSpan(i * per, per));
+            var r = TestStats.Pearson(a.Floats.AsSpan(i * per, per), b.Floats.AsSpan(i * per, per));
             output.WriteLine($"image {i}: r = {r:F4}");
             Assert.True(r > 0.9, $"image {i}: Pearson r bf16 vs fp32 = {r:F4}");
         }
 
         Assert.Equal(new[] { a.Shape[0] }, NpyArray.Load(Path.Combine(dir, "delta.npy")).Shape);
-    }
-
-    private static double Pearson(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double ma = 0, mb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            ma += a[i];
-            mb += b[i];
-        }
-
-        ma /= a.Length;
-        mb /= b.Length;
-        double sab = 0, saa = 0, sbb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return sab / Math.Sqrt(saa * sbb);
     }
 
     [Fact]

@@ -77,4 +77,31 @@ internal static class AttributionTestKit
     }
 
     public static TinyCnn Cnn() => new(channels: 3, classes: 4);
+
+    /// <summary>
+    /// SmallCnn (conv → BatchNorm → ReLU → pool blocks, global max pool) with seeded random weights and non-trivial
+    /// BatchNorm statistics (running mean ~ N(0, 0.1²), running var in [0.5, 1.5)), in eval mode.
+    /// </summary>
+    public static SmallCnn SmallCnnWithStatistics(long seed, int classes)
+    {
+        torch.manual_seed(seed);
+        var model = new SmallCnn(classes, widths: [8, 16, 16, 16]);
+        using (torch.no_grad())
+        {
+            foreach (var (name, t) in model.named_buffers())
+            {
+                if (name.EndsWith("running_mean", StringComparison.Ordinal))
+                {
+                    t.copy_(torch.randn(t.shape) * 0.1);
+                }
+                else if (name.EndsWith("running_var", StringComparison.Ordinal))
+                {
+                    t.copy_(torch.rand(t.shape) + 0.5);
+                }
+            }
+        }
+
+        model.eval();
+        return model;
+    }
 }

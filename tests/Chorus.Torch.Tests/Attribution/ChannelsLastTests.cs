@@ -17,29 +17,7 @@ public class ChannelsLastTests
         Occlusion = new OcclusionOptions([3, 16, 16], [3, 16, 16], null, 4),
     };
 
-    /// <summary>SmallCnn with seeded weights and non-trivial BatchNorm statistics, in eval mode.</summary>
-    private static SmallCnn Model()
-    {
-        torch.manual_seed(5);
-        var model = new SmallCnn(4, widths: [8, 16, 16, 16]);
-        using (torch.no_grad())
-        {
-            foreach (var (name, t) in model.named_buffers())
-            {
-                if (name.EndsWith("running_mean", StringComparison.Ordinal))
-                {
-                    t.copy_(torch.randn(t.shape) * 0.1);
-                }
-                else if (name.EndsWith("running_var", StringComparison.Ordinal))
-                {
-                    t.copy_(torch.rand(t.shape) + 0.5);
-                }
-            }
-        }
-
-        model.eval();
-        return model;
-    }
+    private static SmallCnn Model() => SmallCnnWithStatistics(5, 4);
 
     [Fact]
     public void Borrow_ConvertsConvWeights_AndDisposeGivesThemBackBitForBit()
@@ -172,18 +150,11 @@ public class ChannelsLastTests
 
         // Then the map is float32, close to fp32, and the model is back bit for bit
         Assert.Equal(ScalarType.Float32, map.dtype);
-        Assert.True(Pearson(fp32, map) > 0.9, $"r = {Pearson(fp32, map)}");
+        var r = TestStats.Pearson(Values(fp32), Values(map));
+        Assert.True(r > 0.9, $"r = {r}");
         foreach (var (name, tensor) in model.state_dict())
         {
             Assert.True(tensor.is_contiguous() && !before[name].not_equal(tensor).any().item<bool>(), name);
         }
-    }
-
-    private static double Pearson(Tensor a, Tensor b)
-    {
-        using var scope = NewDisposeScope();
-        var x = a.flatten() - a.mean();
-        var y = b.flatten() - b.mean();
-        return (x * y).sum().item<float>() / Math.Sqrt((x * x).sum().item<float>() * (y * y).sum().item<float>());
     }
 }

@@ -19,44 +19,7 @@ public class PrecisionTests
         GradCam = new GradCamOptions(Upsample: CamUpsample.Bilinear),
     };
 
-    /// <summary>SmallCnn (conv → BatchNorm → ReLU → pool blocks, global max pool) with seeded random weights and non-trivial BN statistics.</summary>
-    private static SmallCnn Model()
-    {
-        torch.manual_seed(11);
-        var model = new SmallCnn(5, widths: [8, 16, 16, 16]);
-        using (torch.no_grad())
-        {
-            foreach (var (name, t) in model.named_buffers())
-            {
-                if (name.EndsWith("running_mean", StringComparison.Ordinal))
-                {
-                    t.copy_(torch.randn(t.shape) * 0.1);
-                }
-                else if (name.EndsWith("running_var", StringComparison.Ordinal))
-                {
-                    t.copy_(torch.rand(t.shape) + 0.5);
-                }
-            }
-        }
-
-        model.eval();
-        return model;
-    }
-
-    private static double Pearson(float[] a, float[] b)
-    {
-        var ma = a.Average();
-        var mb = b.Average();
-        double sab = 0, saa = 0, sbb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return sab / Math.Sqrt(saa * sbb);
-    }
+    private static SmallCnn Model() => SmallCnnWithStatistics(11, 5);
 
     [Theory]
     [InlineData("fp32", Precision.Float32)]
@@ -129,7 +92,7 @@ public class PrecisionTests
         var m16 = bf16.shape[1] == 1 ? bf16.sum(1) : SaliencyMaps.Reduce(bf16, MapReduction.SumAbs);
         for (var i = 0; i < 3; i++)
         {
-            var r = Pearson(Values(m32[i]), Values(m16[i]));
+            var r = TestStats.Pearson(Values(m32[i]), Values(m16[i]));
             Assert.True(r > 0.9, $"{name}, image {i}: Pearson r bf16 vs fp32 = {r:F4}");
         }
     }

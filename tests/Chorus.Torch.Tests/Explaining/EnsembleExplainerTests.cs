@@ -110,7 +110,7 @@ public class EnsembleExplainerTests
                     Assert.Equal(a.All(v => v == a[0]), b.All(v => v == b[0]));
                     if (!a.All(v => v == a[0]))
                     {
-                        rs.Add(Pearson(a, b));
+                        rs.Add(TestStats.Pearson(a, b));
                     }
                 }
             }
@@ -121,20 +121,5 @@ public class EnsembleExplainerTests
         }
 
         Assert.True(File.Exists(EnsembleExplainer.MapsPath(dir, GradCam.CliName, 1)));
-    }
-
-    private static double Pearson(float[] a, float[] b)
-    {
-        var ma = a.Average();
-        var mb = b.Average();
-        double sab = 0, saa = 0, sbb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return sab / Math.Sqrt(saa * sbb);
     }
 }
