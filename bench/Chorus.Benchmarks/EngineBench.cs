@@ -10,8 +10,9 @@ namespace Chorus.Benchmarks;
 /// <summary>
 /// <c>--engine</c>: the engine pass (forward + input gradient) of ResNet-18 in several variants, interleaved in one
 /// process (BatchNorm folding, frozen parameters, channels-last), written to <c>bench/results/engine_&lt;size&gt;.md</c>.
-/// <c>--engine --model NAME</c>: NCHW vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers
-/// (small-cnn, resnet18-imagenet, resnet18, ...), with the gradient difference; what <see cref="MemoryLayout.Auto"/> is based on.
+/// <c>--engine --model NAME [--method M]</c>: NCHW vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers
+/// (small-cnn, resnet18-imagenet, resnet18, ...), with the gradient difference, for the forward + input gradient or a
+/// named method; what the default <see cref="MemoryLayout.ChannelsLast"/> is based on.
 /// </summary>
 internal static class EngineBench
 {
@@ -25,7 +26,8 @@ internal static class EngineBench
         torch.set_num_threads(threads);
         if (Array.IndexOf(args, "--model") is var mi and >= 0 && mi + 1 < args.Length)
         {
-            return CompareLayouts(args[mi + 1], batch, size, repeats);
+            var method = Array.IndexOf(args, "--method") is var mm and >= 0 && mm + 1 < args.Length ? args[mm + 1] : null;
+            return CompareLayouts(args[mi + 1], batch, size, repeats, method);
         }
 
         var load = File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
@@ -113,7 +115,7 @@ internal static class EngineBench
     }
 
     /// <summary>Plain vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers (a BackboneSpec name), interleaved.</summary>
-    private static int CompareLayouts(string name, int batch, int size, int repeats)
+    private static int CompareLayouts(string name, int batch, int size, int repeats, string? method)
     {
         torch.manual_seed(0);
         using var model = new Chorus.Torch.Models.BackboneSpec(name).Create(10);
@@ -122,6 +124,12 @@ internal static class EngineBench
         var target = torch.randint(10, [batch], dtype: ScalarType.Int64);
         Tensor Grad(Chorus.Torch.Models.IClassifier m)
         {
+            if (method is not null)
+            {
+                using var gen = new Generator(0);
+                return AttributionMethodFactory.Create(method, generator: gen).Attribute(m, x, target);
+            }
+
             using var g = torch.enable_grad();
             var xi = x.detach().requires_grad_(true);
             var s = m.Forward(xi).gather(1, target.unsqueeze(1)).sum();
@@ -153,7 +161,7 @@ internal static class EngineBench
 
         var plain = times[0].Order().ToList()[repeats / 2];
         var channelsLast = times[1].Order().ToList()[repeats / 2];
-        Console.WriteLine($"{name} {size}px batch {batch}: fwd+input-grad contiguous {plain:F4} s/img, channels-last (incl. conversion) {channelsLast:F4} s/img, ratio {channelsLast / plain:F2}");
+        Console.WriteLine($"{name} {size}px batch {batch}: {method ?? "fwd+input-grad"} contiguous {plain:F4} s/img, channels-last (incl. conversion) {channelsLast:F4} s/img, ratio {channelsLast / plain:F2}");
         return 0;
     }
 

@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 // Also: --fidelity (bf16 vs fp32 maps, PrecisionBench.cs), --memory (peak RSS vs steps, MemoryBench.cs).
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
-//        [--precision fp32|bf16] [--layout auto|nchw|channels-last] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
+//        [--precision fp32|bf16] [--layout channels-last|nchw] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
 //        --evaluation [--images 1000] [--models 11] [--methods 5]: Ens-Avg vs Exp-Avg evaluation time of precomputed maps (EvaluationBench).
 if (args.Contains("--engine"))
 {
@@ -71,7 +71,7 @@ if (fast)
 
 // --precision bf16: every model runs in bfloat16 for the whole benchmark (converted once; maps float32).
 var precision = PrecisionNames.Parse(Array.IndexOf(args, "--precision") is var pi and >= 0 && pi + 1 < args.Length ? args[pi + 1] : "fp32");
-// --layout (default: auto for the fast variant, i.e. what explain/demo do; nchw for captum-like): channels-last borrows each
+// --layout (default: channels-last for the fast variant, as explain/demo do; nchw for captum-like): channels-last borrows each
 // model once for the whole benchmark (ChannelsLastClassifier), as EnsembleExplainer borrows each member once.
 var classifiers = models
     .Select(m => precision == Precision.BFloat16 ? new BFloat16Classifier(m) : (IClassifier)m)
@@ -199,7 +199,7 @@ var json = new JsonObject
     {
         ["model"] = "TorchVision 0.107.0 resnet18(num_classes: 1000), random init (seeds 0..M-1), eval mode",
         ["size"] = opts.Size, ["batch"] = opts.Batch, ["threads"] = torch.get_num_threads(), ["models"] = models.Count,
-        ["variant"] = opts.Variant, ["precision"] = precision.ToCliName(), ["layout"] = opts.Layout.ToCliName(), ["layout_resolved"] = opts.Layout.Resolve(opts.Size, opts.Size).ToCliName(), ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
+        ["variant"] = opts.Variant, ["precision"] = precision.ToCliName(), ["layout"] = opts.Layout.ToCliName(), ["ig_internal_batch_size"] = opts.IgInternalBatchSize, ["gs_internal_batch_size"] = opts.GsInternalBatchSize,
         ["single_ig_steps_measured"] = opts.SingleIgSteps, ["single_gs_samples_measured"] = opts.SingleGsSamples,
         ["ensemble_ig_steps_measured"] = opts.EnsIgSteps, ["ensemble_gs_samples_measured"] = opts.EnsGsSamples,
         ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
@@ -263,7 +263,7 @@ static string FindRepoRoot()
 static string Markdown(List<Row> rows, Options opts, string load, double gemm, double peerGemm)
 {
     var sb = new StringBuilder();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"# Chorus vs Captum 0.8, ResNet-18 {opts.Size}px, batch {opts.Batch}, {opts.Threads} threads, variant `{opts.Variant}`, layout `{opts.Layout.ToCliName()}` ({opts.Layout.Resolve(opts.Size, opts.Size).ToCliName()})");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"# Chorus vs Captum 0.8, ResNet-18 {opts.Size}px, batch {opts.Batch}, {opts.Threads} threads, variant `{opts.Variant}`, layout `{opts.Layout.ToCliName()}`");
     sb.AppendLine();
     sb.AppendLine(CultureInfo.InvariantCulture, $"Load average: start {opts.StartLoad}, end {load}. Seconds per image (median of repeats); ratio = Chorus / Captum (< 1: Chorus faster).");
     sb.AppendLine();
@@ -326,6 +326,6 @@ internal sealed record Options(int Size, int Batch, int Threads, int Models, int
         return new Options(
             Int("--size", 224), Int("--batch", 8), Int("--threads", 2), Int("--models", 11), Int("--repeats", 3),
             Int("--ens-ig-steps", 10), Int("--ens-gs-samples", 20), Int("--single-ig-steps", 50), Int("--single-gs-samples", 20), Int("--ig-internal-batch-size", 32), Int("--gs-internal-batch-size", 32),
-            variant, MemoryLayoutNames.Parse(Get("--layout") ?? (variant == "fast" ? "auto" : "nchw")), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
+            variant, MemoryLayoutNames.Parse(Get("--layout") ?? (variant == "fast" ? "channels-last" : "nchw")), Get("--only"), Get("--out") ?? Path.Combine("bench", "results"), load);
     }
 }

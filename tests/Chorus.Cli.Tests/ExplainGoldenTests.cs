@@ -28,7 +28,7 @@ public class ExplainGoldenTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(GoldenFiles))]
-    public Task Explain_RawChannelsLast_MatchesCaptumGoldenFile(string file) => AssertReproduces(file, "--layout", "channels-last");
+    public Task Explain_RawNchw_MatchesCaptumGoldenFile(string file) => AssertReproduces(file, "--layout", "nchw");
 
     private async Task AssertReproduces(string file, params string[] extra)
     {

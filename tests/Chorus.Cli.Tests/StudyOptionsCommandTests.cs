@@ -84,11 +84,11 @@ public class StudyOptionsCommandTests
     }
 
     [Fact]
-    public async Task Demo_96Pixels_ExplainsChannelsLast_RecordsIt_AndRefusesToMixLayouts()
+    public async Task Demo_ExplainsChannelsLastByDefault_RecordsIt_AndRefusesToMixLayouts()
     {
-        // Given 96-px images (auto picks channels-last from 96 px a side)
+        // Given the quick demo with default explanation settings
         var outDir = Path.Combine(TestPaths.TempDir(), "layout-run");
-        string[] args = ["demo", "--quick", "--size", "96", "--members", "2", "--explain", "4", "--out", outDir];
+        string[] args = ["demo", "--quick", "--members", "2", "--explain", "4", "--out", outDir];
 
         // When
         var (code, output) = await CliRunner.RunAsync(args);
@@ -96,8 +96,7 @@ public class StudyOptionsCommandTests
         // Then: the manifest and the maps' settings say which order the maps were computed in
         Assert.True(code == 0, output);
         var attribution = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["options"]!["attribution"]!;
-        Assert.Equal("auto", attribution["layout"]!.GetValue<string>());
-        Assert.Equal("channels-last", attribution["layout_resolved"]!.GetValue<string>());
+        Assert.Equal("channels-last", attribution["layout"]!.GetValue<string>());
         Assert.Contains("layout=channels-last", File.ReadAllText(Path.Combine(outDir, "run", "maps", "settings.txt")));
 
         // When: faithfulness on that run (its forward passes borrow each member channels-last too)

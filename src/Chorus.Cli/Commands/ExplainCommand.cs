@@ -31,7 +31,7 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         using var lowered = ExplainCommandSettings.ParsePrecision(settings.Precision) == Precision.BFloat16 ? LowerPrecision(loaded, settings.Model!) : null;
         IClassifier lowPrecision = lowered ?? loaded;
 
-        // Channels-last (auto: inputs of at least 96 px a side) for this one call; gradients come back NCHW.
+        // Channels-last (the default layout) for this one call; gradients come back NCHW.
         using var nhwc = ExplainCommandSettings.ParseLayout(settings.Layout).Borrow(lowPrecision, input);
         IClassifier model = nhwc ?? lowPrecision;
         var target = LoadTarget(settings.Target!, n, model.NumClasses);

@@ -150,9 +150,9 @@ public static class FaithfulnessRunner
             method => Enumerable.Range(0, n).Select(i => EnsembleAggregator.Mean.Aggregate([.. run.Maps[method].Select(member => member[i])])).ToArray());
         var fingerprint = Fingerprint(options, run, n);
 
-        // The forward passes run in the memory order the maps were computed in (the manifest's --layout; auto for runs
-        // from before the option): channels-last from 96 px a side. Logits agree to float rounding either way.
-        var layout = run.Manifest["options"]?["attribution"]?["layout"]?.GetValue<string>() is { } name ? MemoryLayoutNames.Parse(name) : MemoryLayout.Auto;
+        // The forward passes run in the memory order the maps were computed in (the manifest's --layout; NCHW for runs
+        // from before the option). Logits agree to float rounding either way.
+        var layout = run.Manifest["options"]?["attribution"]?["layout"]?.GetValue<string>() is { } name ? MemoryLayoutNames.Parse(name) : MemoryLayout.Contiguous;
         var perMember = new MemberCache[run.Members];
         var total = run.Members * run.Methods.Count;
         using (torch.NewDisposeScope())

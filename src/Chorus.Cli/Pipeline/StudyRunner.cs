@@ -161,7 +161,6 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             ["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m",
             ["precision"] = a.Precision.ToCliName(),
             ["layout"] = a.Layout.ToCliName(),
-            ["layout_resolved"] = a.Layout.Resolve(settings.ImageSize, settings.ImageSize).ToCliName(),
         };
         manifest.Save(settings.Out);
         return manifest;
@@ -372,9 +371,8 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     }
 
     // The memory order changes maps at the level of float rounding; recorded so a resumed run does not mix orders. Plain
-    // NCHW writes no line, so run folders from before the option existed (all NCHW) resume as they did.
-    private string[] Layout(AttributionSettings a) =>
-        a.Layout.Resolve(settings.ImageSize, settings.ImageSize) == MemoryLayout.ChannelsLast ? ["layout=channels-last"] : [];
+    // NCHW writes no line, so run folders from before the option existed (all NCHW) resume with --layout nchw.
+    private static string[] Layout(AttributionSettings a) => a.Layout == MemoryLayout.ChannelsLast ? ["layout=channels-last"] : [];
 
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {

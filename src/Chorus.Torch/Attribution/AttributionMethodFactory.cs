@@ -29,13 +29,13 @@ public sealed record AttributionSettings
     public Precision Precision { get; init; } = Precision.Float32;
 
     /// <summary>
-    /// Memory order of the model passes. Default: <see cref="MemoryLayout.Auto"/> (channels-last for images of at least
-    /// <see cref="MemoryLayoutNames.AutoMinSide"/> px a side). Applied by whoever owns the model for many calls
+    /// Memory order of the model passes. Default: <see cref="MemoryLayout.ChannelsLast"/> (measured 10–30 % faster on
+    /// CPU; results agree with NCHW to float rounding). Applied by whoever owns the model for many calls
     /// (<see cref="Explaining.EnsembleExplainer"/> borrows each member once, <c>chorus explain</c> once per run); the
     /// factory leaves it alone, so its methods keep their own types. For one call, wrap a method in
-    /// <see cref="LayoutAttribution"/>. Results agree with NCHW to float rounding.
+    /// <see cref="LayoutAttribution"/>.
     /// </summary>
-    public MemoryLayout Layout { get; init; } = MemoryLayout.Auto;
+    public MemoryLayout Layout { get; init; } = MemoryLayout.ChannelsLast;
 }
 
 /// <summary>Creates attribution methods by their CLI names.</summary>

@@ -108,40 +108,32 @@ public sealed class ChannelsLastClassifier : IClassifier
 public enum MemoryLayout
 {
     /// <summary>
-    /// Channels-last when the images are at least <see cref="MemoryLayoutNames.AutoMinSide"/> pixels on both sides,
-    /// plain NCHW otherwise (the default). Measured on a 2-core AVX2 CPU, forward + input gradient, batch 16, two runs
-    /// (<c>bench/Chorus.Benchmarks -- --engine --model NAME</c>): channels-last takes 0.67–0.90 of the NCHW time at
-    /// 112–224 px (ResNet-18, the ONNX ResNet-18, the small CNN), but 0.72–1.05 at 64 px, no consistent gain; below
-    /// 96 px the maps therefore stay bit-identical to NCHW ones.
+    /// Channels-last (<see cref="ChannelsLastClassifier"/>), the default. Measured on a 2-core AVX2 CPU against NCHW
+    /// (<c>bench/Chorus.Benchmarks -- --engine --model NAME [--method M]</c>, interleaved, conversion included):
+    /// forward + input gradient 0.75–0.90× at 32–224 px on the small CNN, TorchVision and ONNX ResNet-18 (single
+    /// runs at 64 px batch 16 ranged 0.72–1.05: too short to time well); Integrated Gradients 0.70–0.83× at 32–64 px.
     /// </summary>
-    Auto,
+    ChannelsLast,
 
     /// <summary>Plain contiguous NCHW, as the model stores its weights (what Captum does).</summary>
     Contiguous,
-
-    /// <summary>Always channels-last (<see cref="ChannelsLastClassifier"/>).</summary>
-    ChannelsLast,
 }
 
-/// <summary>CLI names of <see cref="MemoryLayout"/>: <c>auto</c>, <c>nchw</c> and <c>channels-last</c>.</summary>
+/// <summary>CLI names of <see cref="MemoryLayout"/>: <c>channels-last</c> and <c>nchw</c>.</summary>
 public static class MemoryLayoutNames
 {
-    /// <summary>The smallest image side (pixels) at which <see cref="MemoryLayout.Auto"/> picks channels-last.</summary>
-    public const int AutoMinSide = 96;
-
     /// <summary>Every accepted name, canonical spellings.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["auto", "nchw", "channels-last"];
+    public static IReadOnlyList<string> Names { get; } = ["channels-last", "nchw"];
 
-    /// <summary>Parses <c>auto</c>, <c>nchw</c>/<c>contiguous</c> or <c>channels-last</c>/<c>nhwc</c> (case-insensitive).</summary>
+    /// <summary>Parses <c>channels-last</c>/<c>nhwc</c> or <c>nchw</c>/<c>contiguous</c> (case-insensitive).</summary>
     /// <exception cref="ArgumentException">Any other text; the message lists the known names.</exception>
     public static MemoryLayout Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return text.Trim().ToLowerInvariant() switch
         {
-            "auto" => MemoryLayout.Auto,
-            "nchw" or "contiguous" => MemoryLayout.Contiguous,
             "channels-last" or "channels_last" or "nhwc" => MemoryLayout.ChannelsLast,
+            "nchw" or "contiguous" => MemoryLayout.Contiguous,
             _ => throw new ArgumentException($"Unknown memory layout '{text}'; known: {string.Join(", ", Names)}.", nameof(text)),
         };
     }
@@ -149,39 +141,32 @@ public static class MemoryLayoutNames
     /// <summary>The canonical CLI name.</summary>
     public static string ToCliName(this MemoryLayout layout) => layout switch
     {
-        MemoryLayout.Auto => "auto",
-        MemoryLayout.Contiguous => "nchw",
         MemoryLayout.ChannelsLast => "channels-last",
-        _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown memory layout."),
-    };
-
-    /// <summary><see cref="MemoryLayout.Contiguous"/> or <see cref="MemoryLayout.ChannelsLast"/>: what <paramref name="layout"/> means for images of this size.</summary>
-    public static MemoryLayout Resolve(this MemoryLayout layout, long height, long width) => layout switch
-    {
-        MemoryLayout.Auto => Math.Min(height, width) >= AutoMinSide ? MemoryLayout.ChannelsLast : MemoryLayout.Contiguous,
-        MemoryLayout.Contiguous or MemoryLayout.ChannelsLast => layout,
+        MemoryLayout.Contiguous => "nchw",
         _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown memory layout."),
     };
 
     /// <summary>
     /// The model to attribute with: a new <see cref="ChannelsLastClassifier"/> borrowing <paramref name="model"/> when
-    /// <paramref name="layout"/> resolves to channels-last for <paramref name="input"/>'s size ([N,C,H,W]), else null
+    /// <paramref name="layout"/> is channels-last and <paramref name="input"/> is a batch of images ([N,C,H,W]), else null
     /// (use the model as it is). A model that is already channels-last is never wrapped twice.
     /// </summary>
     public static ChannelsLastClassifier? Borrow(this MemoryLayout layout, IClassifier model, Tensor input)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
-        return model is ChannelsLastClassifier || input.dim() != 4 || layout.Resolve(input.shape[2], input.shape[3]) != MemoryLayout.ChannelsLast
-            ? null
-            : new ChannelsLastClassifier(model);
+        if (!Enum.IsDefined(layout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown memory layout.");
+        }
+
+        return layout == MemoryLayout.ChannelsLast && input.dim() == 4 && model is not ChannelsLastClassifier ? new ChannelsLastClassifier(model) : null;
     }
 }
 
 /// <summary>
-/// Runs any attribution method in a given <see cref="MemoryLayout"/>: each call borrows the model as a
-/// <see cref="ChannelsLastClassifier"/> when the layout resolves to channels-last for the input's size, and gives it
-/// back afterwards. Callers that explain many batches with one model borrow it once instead
+/// Runs any attribution method in a given <see cref="MemoryLayout"/>: with channels-last each call borrows the model
+/// as a <see cref="ChannelsLastClassifier"/> and gives it back afterwards. Callers that explain many batches with one model borrow it once instead
 /// (<see cref="MemoryLayoutNames.Borrow"/>, as <see cref="Explaining.EnsembleExplainer"/> does); such a model is used as it is.
 /// </summary>
 public sealed class LayoutAttribution : IAttributionMethod

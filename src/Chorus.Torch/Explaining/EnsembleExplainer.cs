@@ -95,8 +95,7 @@ public sealed class EnsembleExplainer
             using var lowered = _settings.Precision == Precision.BFloat16 ? new BFloat16Classifier(loaded) : null;
             IClassifier lowPrecision = lowered ?? loaded;
 
-            // Channels-last (auto: images of at least 96 px a side): converted once per member too; the methods below get
-            // the borrowed model, so their own LayoutAttribution wrappers leave it as it is.
+            // Channels-last (the default layout): converted once per member too, and given back afterwards.
             using var nhwc = _settings.Layout.Borrow(lowPrecision, images.Images);
             IClassifier model = nhwc ?? lowPrecision;
             using var generator = new Generator((ulong)(_seed + member));

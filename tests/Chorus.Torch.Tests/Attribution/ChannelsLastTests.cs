@@ -49,7 +49,7 @@ public class ChannelsLastTests
     [InlineData("occlusion")]
     public void Method_ChannelsLast_EqualsNchw_AndReturnsContiguousMaps(string name)
     {
-        // Given a 112-px batch (channels-last pays off from 96 px) and the same seeded method in both layouts
+        // Given a 112-px batch and the same seeded method in both layouts
         using var model = Model();
         torch.manual_seed(1);
         using var x = torch.rand(3, 3, 112, 112);
@@ -87,32 +87,19 @@ public class ChannelsLastTests
         Assert.True(fused.Saliency.is_contiguous() && fused.GradCam.is_contiguous());
     }
 
-    [Theory]
-    [InlineData(64, 64, MemoryLayout.Contiguous)]
-    [InlineData(95, 224, MemoryLayout.Contiguous)]
-    [InlineData(96, 96, MemoryLayout.ChannelsLast)]
-    [InlineData(224, 224, MemoryLayout.ChannelsLast)]
-    public void Auto_PicksChannelsLastFrom96PixelsASide(int h, int w, MemoryLayout expected)
-    {
-        Assert.Equal(expected, MemoryLayout.Auto.Resolve(h, w));
-        Assert.Equal(MemoryLayout.Contiguous, MemoryLayout.Contiguous.Resolve(h, w));
-        Assert.Equal(MemoryLayout.ChannelsLast, MemoryLayout.ChannelsLast.Resolve(h, w));
-    }
-
     [Fact]
-    public void Borrow_NeverWrapsTwice_AndSkipsSmallImages()
+    public void Borrow_OnlyForChannelsLast_AndNeverWrapsTwice()
     {
         using var model = Model();
-        using var small = torch.rand(1, 3, 32, 32);
-        using var large = torch.rand(1, 3, 128, 128);
-        Assert.Null(MemoryLayout.Auto.Borrow(model, small));
-        using var once = MemoryLayout.Auto.Borrow(model, large);
+        using var images = torch.rand(1, 3, 32, 32);
+        Assert.Null(MemoryLayout.Contiguous.Borrow(model, images));
+        using var once = MemoryLayout.ChannelsLast.Borrow(model, images);
         Assert.NotNull(once);
-        Assert.Null(MemoryLayout.ChannelsLast.Borrow(once!, large));
+        Assert.Null(MemoryLayout.ChannelsLast.Borrow(once!, images));
+        Assert.Equal(MemoryLayout.ChannelsLast, new AttributionSettings().Layout);
     }
 
     [Theory]
-    [InlineData("auto", MemoryLayout.Auto)]
     [InlineData("NCHW", MemoryLayout.Contiguous)]
     [InlineData("channels-last", MemoryLayout.ChannelsLast)]
     [InlineData(" nhwc ", MemoryLayout.ChannelsLast)]
@@ -126,7 +113,7 @@ public class ChannelsLastTests
     public void Parse_Unknown_ListsTheNames()
     {
         var e = Assert.Throws<ArgumentException>(() => MemoryLayoutNames.Parse("nhcw"));
-        Assert.Contains("auto, nchw, channels-last", e.Message, StringComparison.Ordinal);
+        Assert.Contains("channels-last, nchw", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
