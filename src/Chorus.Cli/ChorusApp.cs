@@ -16,6 +16,8 @@ public static class ChorusApp
     /// <summary>Runs the CLI with <paramref name="args"/>, writing to <paramref name="console"/> (default: the terminal).</summary>
     public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
+        // Freed tensor memory is reused instead of page-faulted in again on every pass (Torch.NativeAllocator).
+        Torch.NativeAllocator.KeepFreedMemory();
         var app = Create(console);
         return app.RunAsync(args);
     }
