@@ -10,7 +10,7 @@ namespace Chorus.Benchmarks;
 /// <summary>
 /// <c>--engine</c>: the engine pass (forward + input gradient) of ResNet-18 in several variants, interleaved in one
 /// process (BatchNorm folding, frozen parameters, channels-last), written to <c>bench/results/engine_&lt;size&gt;.md</c>.
-/// <c>--engine --model NAME [--method M]</c>: NCHW vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers
+/// <c>--engine --model NAME [--method M [--internal-batch-size N]]</c>: NCHW vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers
 /// (small-cnn, resnet18-imagenet, resnet18, ...), with the gradient difference, for the forward + input gradient or a
 /// named method; what the default <see cref="MemoryLayout.ChannelsLast"/> is based on.
 /// </summary>
@@ -27,7 +27,8 @@ internal static class EngineBench
         if (Array.IndexOf(args, "--model") is var mi and >= 0 && mi + 1 < args.Length)
         {
             var method = Array.IndexOf(args, "--method") is var mm and >= 0 && mm + 1 < args.Length ? args[mm + 1] : null;
-            return CompareLayouts(args[mi + 1], batch, size, repeats, method);
+            int? internalBatch = Array.IndexOf(args, "--internal-batch-size") is var ib and >= 0 && ib + 1 < args.Length ? int.Parse(args[ib + 1], CultureInfo.InvariantCulture) : null;
+            return CompareLayouts(args[mi + 1], batch, size, repeats, method, internalBatch);
         }
 
         var load = File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
@@ -115,8 +116,13 @@ internal static class EngineBench
     }
 
     /// <summary>Plain vs <see cref="ChannelsLastClassifier"/> on one of Chorus's classifiers (a BackboneSpec name), interleaved.</summary>
-    private static int CompareLayouts(string name, int batch, int size, int repeats, string? method)
+    private static int CompareLayouts(string name, int batch, int size, int repeats, string? method, int? internalBatch)
     {
+        var settings = new AttributionSettings
+        {
+            IntegratedGradients = new IntegratedGradientsOptions(InternalBatchSize: internalBatch),
+            GradientShap = new GradientShapOptions(InternalBatchSize: internalBatch),
+        };
         torch.manual_seed(0);
         using var model = new Chorus.Torch.Models.BackboneSpec(name).Create(10);
         model.Module.eval();
@@ -127,7 +133,7 @@ internal static class EngineBench
             if (method is not null)
             {
                 using var gen = new Generator(0);
-                return AttributionMethodFactory.Create(method, generator: gen).Attribute(m, x, target);
+                return AttributionMethodFactory.Create(method, settings, gen).Attribute(m, x, target);
             }
 
             using var g = torch.enable_grad();
@@ -161,7 +167,7 @@ internal static class EngineBench
 
         var plain = times[0].Order().ToList()[repeats / 2];
         var channelsLast = times[1].Order().ToList()[repeats / 2];
-        Console.WriteLine($"{name} {size}px batch {batch}: {method ?? "fwd+input-grad"} contiguous {plain:F4} s/img, channels-last (incl. conversion) {channelsLast:F4} s/img, ratio {channelsLast / plain:F2}");
+        Console.WriteLine($"{name} {size}px batch {batch}: {method ?? "fwd+input-grad"}{(internalBatch is { } ibs ? $" (internal batch {ibs})" : string.Empty)} contiguous {plain:F4} s/img, channels-last (incl. conversion) {channelsLast:F4} s/img, ratio {channelsLast / plain:F2}");
         return 0;
     }
 

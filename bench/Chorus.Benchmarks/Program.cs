@@ -16,6 +16,14 @@ using static TorchSharp.torch;
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
 //        [--precision fp32|bf16] [--layout channels-last|nchw] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
 //        --evaluation [--images 1000] [--models 11] [--methods 5]: Ens-Avg vs Exp-Avg evaluation time of precomputed maps (EvaluationBench).
+// As the CLI does (Chorus.Torch.NativeAllocator): freed tensor memory is reused, not page-faulted in again.
+// --default-allocator leaves glibc as it is (what the Captum peer ran with).
+if (!args.Contains("--default-allocator"))
+{
+    Chorus.Torch.NativeAllocator.KeepFreedMemory();
+}
+
+Console.WriteLine($"native allocator: {Chorus.Torch.NativeAllocator.Description}");
 if (args.Contains("--engine"))
 {
     return EngineBench.Run(args);

@@ -97,6 +97,8 @@ public class StudyOptionsCommandTests
         Assert.True(code == 0, output);
         var attribution = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["options"]!["attribution"]!;
         Assert.Equal("channels-last", attribution["layout"]!.GetValue<string>());
+        var machine = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["machine"]!;
+        Assert.StartsWith("glibc mallopt", machine["native_allocator"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("layout=channels-last", File.ReadAllText(Path.Combine(outDir, "run", "maps", "settings.txt")));
 
         // When: faithfulness on that run (its forward passes borrow each member channels-last too)
@@ -122,6 +124,7 @@ public class StudyOptionsCommandTests
     [InlineData("--augment", "heavy", "augment")]
     [InlineData("--precision", "fp16", "--precision")]
     [InlineData("--layout", "nhcw", "--layout")]
+    [InlineData("--internal-batch-size", "0", "--internal-batch-size")]
     [InlineData("--test-fraction", "1.5", "--test-fraction")]
     public async Task Demo_BadOptionValue_OneLineErrorNamingTheOption(string option, string value, string named)
     {

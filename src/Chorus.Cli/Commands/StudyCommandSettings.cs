@@ -97,6 +97,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Gradient SHAP samples per image. Default 5 (Captum).")]
     public int? GsSamples { get; init; }
 
+    [CommandOption("--internal-batch-size <N>")]
+    [Description("Images per forward/backward pass in Integrated Gradients and Gradient SHAP. Default: up to 256 images of 64x64 px per pass, fewer for larger images (20 at 224 px, never fewer than 16), so memory does not grow with steps, samples or size. Results do not depend on it (to float rounding).")]
+    public int? InternalBatchSize { get; init; }
+
     [CommandOption("--seed <N>")]
     [Description("Seed of data generation, training and explanation.")]
     [DefaultValue(0L)]
@@ -165,10 +169,12 @@ public class StudyCommandSettings : CommandSettings
         {
             Augmentation = Augment is null ? null : AugmentationOptions.Parse(Augment),
         };
+        var igSteps = IgSteps ?? (q ? 16 : 50);
+        var gsSamples = GsSamples ?? 5;
         var attribution = new AttributionSettings
         {
-            IntegratedGradients = new IntegratedGradientsOptions { Steps = IgSteps ?? (q ? 16 : 50) },
-            GradientShap = new GradientShapOptions { Samples = GsSamples ?? 5 },
+            IntegratedGradients = new IntegratedGradientsOptions { Steps = igSteps, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, igSteps) },
+            GradientShap = new GradientShapOptions { Samples = gsSamples, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, gsSamples) },
             GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
             Precision = Precision is null ? Torch.Attribution.Precision.Float32 : ExplainCommandSettings.ParsePrecision(Precision),
             Layout = Layout is null ? MemoryLayout.ChannelsLast : ExplainCommandSettings.ParseLayout(Layout),
@@ -296,6 +302,11 @@ public class StudyCommandSettings : CommandSettings
             if (s.Threads < 1)
             {
                 return ValidationResult.Error("--threads must be at least 1.");
+            }
+
+            if (InternalBatchSize is < 1)
+            {
+                return ValidationResult.Error("--internal-batch-size must be at least 1.");
             }
 
             return ValidationResult.Success();

@@ -14,6 +14,7 @@ using Chorus.IO;
 using Chorus.Metrics;
 using Chorus.Reports.Figures;
 using Chorus.Runs;
+using Chorus.Torch;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
@@ -141,6 +142,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         var manifest = new RunManifest { Command = command };
         manifest.CaptureMachine();
         manifest.Machine["torch_threads"] = settings.Threads.ToString(CultureInfo.InvariantCulture);
+        manifest.Machine["native_allocator"] = NativeAllocator.Description;
         manifest.AddVersionOf("chorus", typeof(StudyRunner));
         manifest.AddVersionOf("TorchSharp", typeof(torch));
         manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
@@ -377,7 +379,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
         GuardMapSettings(runDir);
-        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: 16, seed: settings.Seed);
+        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
         var (maps, resumed) = ProgressRunner.Run(console, ctx =>
         {
             var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", maxValue: (double)members * images.Count);

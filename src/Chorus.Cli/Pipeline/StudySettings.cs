@@ -34,6 +34,20 @@ public sealed record StudySettings
     /// <summary>SynthLesions options when the dataset is generated as synth-lesions.</summary>
     public SynthLesionsOptions Lesions { get; init; } = new();
 
+    /// <summary>Images explained together (one batch of <see cref="Torch.Explaining.EnsembleExplainer"/>).</summary>
+    public const int ExplainBatch = 16;
+
+    /// <summary>
+    /// Pixels per forward/backward pass that Integrated Gradients and Gradient SHAP may use when no internal batch size
+    /// is given: 256 images of 64×64 (1 Mpx), fewer images the larger they are, so peak memory does not grow with steps,
+    /// samples or image size. Measured on the small CNN at 64 px, IG 50 steps × 16 images, with the native allocator
+    /// keeping freed memory (bench <c>--engine --model small-cnn --method integrated-gradients --internal-batch-size N</c>):
+    /// 0.042–0.054 s/img for 32–800 images per pass (speed does not depend on it), peak RSS 0.36 / 0.42 / 0.67 / 1.0 /
+    /// 2.6 GB for 32 / 64 / 128 / 256 / 800. Unbounded, 50 steps × 16 images at 224 px would hold ≈ 28 MiB of
+    /// ResNet-18 activations per image (extrapolated from bench/results/memory_112.md): ≈ 22 GB.
+    /// </summary>
+    public const long PassPixelBudget = 256L * 64 * 64;
+
     /// <summary>Side of the model's square input (images are resized to it).</summary>
     public int ImageSize { get; init; } = 64;
 
@@ -96,4 +110,17 @@ public sealed record StudySettings
     /// <summary>Whether the dataset is generated (no <see cref="Data"/>) as SynthLesions.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool GeneratesLesions => Data is null && Dataset == SynthLesionsName;
+
+    /// <summary>
+    /// The internal batch size for a method that needs <paramref name="passesPerImage"/> model passes per image on
+    /// <see cref="ExplainBatch"/> images of <paramref name="size"/>² pixels: null (everything in one pass) when that fits in
+    /// <see cref="PassPixelBudget"/>, else the number of images that does (at least one batch).
+    /// </summary>
+    public static int? InternalBatchFor(int size, int passesPerImage)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(passesPerImage, 1);
+        var images = Math.Max(ExplainBatch, PassPixelBudget / ((long)size * size));
+        return (long)passesPerImage * ExplainBatch <= images ? null : (int)images;
+    }
 }

@@ -1,0 +1,44 @@
+using Chorus.Cli.Commands;
+using Chorus.Cli.Pipeline;
+using Chorus.Torch.Attribution;
+
+namespace Chorus.Cli.Tests;
+
+/// <summary>How demo/train options become study settings: the internal batch that bounds explanation memory, and the layout.</summary>
+public class StudySettingsTests
+{
+    [Theory]
+    [InlineData(64, 50, 256)]     // the default demo: 50 steps × 16 images = 800 images, in passes of 256
+    [InlineData(48, 16, null)]    // --quick: 16 steps × 16 images = 256 images of 48² px fit in one pass
+    [InlineData(64, 5, null)]     // Gradient SHAP's 5 samples × 16 images
+    [InlineData(96, 50, 113)]     // 1 Mpx / 96² px
+    [InlineData(224, 50, 20)]
+    [InlineData(224, 5, 20)]
+    [InlineData(512, 50, 16)]     // never fewer than one batch of images
+    public void InternalBatchFor_KeepsPixelsPerPassWithinTheBudget(int size, int passes, int? expected)
+    {
+        var batch = StudySettings.InternalBatchFor(size, passes);
+
+        Assert.Equal(expected, batch);
+        var imagesPerPass = batch ?? passes * StudySettings.ExplainBatch;
+        Assert.True((long)imagesPerPass * size * size <= Math.Max(StudySettings.PassPixelBudget, (long)StudySettings.ExplainBatch * size * size));
+    }
+
+    [Fact]
+    public void ToStudySettings_LargeImages_BoundIgAndGradientShapPasses_AndAnExplicitValueWins()
+    {
+        var large = new StudyCommandSettings { Size = 224 }.ToStudySettings();
+        Assert.Equal(20, large.Attribution.IntegratedGradients.InternalBatchSize);
+        Assert.Equal(20, large.Attribution.GradientShap.InternalBatchSize);
+        Assert.Equal(MemoryLayout.ChannelsLast, large.Attribution.Layout);
+
+        var defaults = new StudyCommandSettings().ToStudySettings();
+        Assert.Equal(256, defaults.Attribution.IntegratedGradients.InternalBatchSize);
+        Assert.Null(defaults.Attribution.GradientShap.InternalBatchSize);
+
+        var given = new StudyCommandSettings { Size = 224, InternalBatchSize = 32, Layout = "nchw" }.ToStudySettings();
+        Assert.Equal(32, given.Attribution.IntegratedGradients.InternalBatchSize);
+        Assert.Equal(32, given.Attribution.GradientShap.InternalBatchSize);
+        Assert.Equal(MemoryLayout.Contiguous, given.Attribution.Layout);
+    }
+}
