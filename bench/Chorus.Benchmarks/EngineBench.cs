@@ -95,7 +95,7 @@ internal static class EngineBench
         var sb = new System.Text.StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Engine pass variants, TorchVision ResNet-18 {size}px, batch {batch}, {torch.get_num_threads()} threads");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Load at start {load}; GEMM (1×1 conv = 2048³) {gemm:F1} GFLOP/s. Median of {repeats} interleaved rounds; ratio to the first gradient row.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Load at start {load}; GEMM (1×1 conv = 2048³) {gemm:F1} GFLOP/s; native allocator: {Chorus.Torch.NativeAllocator.Description}. Median of {repeats} interleaved rounds; ratio to the first gradient row.");
         sb.AppendLine();
         sb.AppendLine("| variant | median s/img | min s/img | ratio |");
         sb.AppendLine("| --- | ---: | ---: | ---: |");
