@@ -34,7 +34,8 @@ internal static class MemoryBench
         var rows = new List<string>();
         foreach (var (method, count, b) in settings)
         {
-            var line = Child(["--memory-child", "--method", method, "--count", count.ToString(CultureInfo.InvariantCulture), "--ibs", b, "--size", size, "--batch", batch]);
+            string[] allocator = args.Contains("--default-allocator") ? ["--default-allocator"] : [];
+            var line = Child(["--memory-child", "--method", method, "--count", count.ToString(CultureInfo.InvariantCulture), "--ibs", b, "--size", size, "--batch", batch, .. allocator]);
             Console.WriteLine($"{method} {count} ibs {b}: {line}");
             rows.Add(line);
         }
@@ -44,7 +45,7 @@ internal static class MemoryBench
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project bench/Chorus.Benchmarks -- {string.Join(' ', args)}`");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Each row is a fresh process. `warm MiB` = VmHWM after loading the model and one forward+input-gradient on the batch; `peak MiB` = VmHWM after the attribution; `extra` = peak − warm. Parameters do not require grad (variant fast). Load average at start {loadStart}, end {PrecisionBench.Load()}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Each row is a fresh process. `warm MiB` = VmHWM after loading the model and one forward+input-gradient on the batch; `peak MiB` = VmHWM after the attribution; `extra` = peak − warm. Parameters do not require grad (variant fast). Native allocator: {Chorus.Torch.NativeAllocator.Description} (children: the same unless --default-allocator). Load average at start {loadStart}, end {PrecisionBench.Load()}.");
         sb.AppendLine();
         sb.AppendLine("| method | steps/samples | internal batch | images per pass | warm MiB | peak MiB | extra MiB | seconds |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
