@@ -1,3 +1,4 @@
+using Chorus.Torch.Models;
 using System.Diagnostics;
 using System.Globalization;
 using Chorus.Torch.Attribution;
@@ -128,8 +129,21 @@ internal static class EngineBench
         model.Module.eval();
         var x = torch.rand(batch, 3, size, size);
         var target = torch.randint(10, [batch], dtype: ScalarType.Int64);
+        using var optimizer = torch.optim.AdamW(model.Module.parameters(), 1e-4);
         Tensor Grad(Chorus.Torch.Models.IClassifier m)
         {
+            if (method == "train-step")
+            {
+                // One training step as EnsembleTrainer takes it: forward, cross-entropy, full backward, AdamW.
+                model.Module.train();
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(m.Forward(x), target);
+                loss.backward();
+                optimizer.step();
+                model.Module.eval();
+                return loss.detach();
+            }
+
             if (method is not null)
             {
                 using var gen = new Generator(0);
@@ -142,7 +156,7 @@ internal static class EngineBench
             return torch.autograd.grad([s], [xi])[0];
         }
 
-        var reference = Grad(model).contiguous();
+        var reference = method == "train-step" ? torch.zeros(1) : Grad(model).contiguous();
         var times = new[] { new List<double>(), new List<double>() };
         for (var r = 0; r <= repeats; r++)
         {
@@ -157,7 +171,7 @@ internal static class EngineBench
                     times[v].Add(sw.Elapsed.TotalSeconds / batch);
                 }
 
-                if (r == 0 && v == 1)
+                if (r == 0 && v == 1 && method != "train-step")
                 {
                     var relL2 = ((g - reference).norm() / reference.norm()).item<float>();
                     Console.WriteLine($"{name} {size}px: {cl!.ConvertedTensors} weights converted; input gradient vs NCHW: relative L2 {relL2:E2}, max |diff| {(g - reference).abs().max().item<float>():E2} of max {reference.abs().max().item<float>():E2}");

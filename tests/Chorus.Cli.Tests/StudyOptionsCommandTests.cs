@@ -113,9 +113,9 @@ public class StudyOptionsCommandTests
         // When: resumed with NCHW passes
         var (code2, output2) = await CliRunner.RunAsync([.. args, "--layout", "nchw"]);
 
-        // Then: refused, naming the setting, rather than mixing maps of two orders
+        // Then: refused, naming the setting, rather than mixing members or maps of two orders
         Assert.Equal(2, code2);
-        Assert.Contains("layout=channels-last", output2);
+        Assert.Contains("--layout", output2);
     }
 
     [Theory]

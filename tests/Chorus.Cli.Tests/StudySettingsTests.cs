@@ -1,6 +1,7 @@
 using Chorus.Cli.Commands;
 using Chorus.Cli.Pipeline;
 using Chorus.Torch.Attribution;
+using Chorus.Torch.Models;
 
 namespace Chorus.Cli.Tests;
 

@@ -1,3 +1,4 @@
+using Chorus.Torch.Models;
 using System.ComponentModel;
 using System.Globalization;
 using Chorus.Torch.Attribution;

@@ -1,3 +1,4 @@
+using Chorus.Torch.Models;
 using static TorchSharp.torch;
 
 namespace Chorus.Torch.Attribution;

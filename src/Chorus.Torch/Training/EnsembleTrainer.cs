@@ -153,7 +153,7 @@ public sealed class EnsembleTrainer
         if (record is null || record.Fingerprint != fingerprint)
         {
             throw new ChorusException(
-                $"{runDir} already holds member {m} trained with other settings or data. Use a new output folder, or delete {Path.Combine(runDir, "members")} to retrain.");
+                $"{runDir} already holds member {m} trained with other settings or data. Use a new output folder, or delete {Path.Combine(runDir, "members")} to retrain. The memory layout is one of those settings: run folders trained before --layout existed resume with --layout nchw.");
         }
 
         return record.Result with { Resumed = true };
@@ -218,6 +218,10 @@ public sealed class EnsembleTrainer
     /// <summary>Trains <paramref name="model"/> for <paramref name="epochs"/> epochs (AdamW, cosine schedule); returns the last epoch's loss and accuracy.</summary>
     private (double Loss, double Accuracy) FitEpochs(IClassifier model, int member, long seed, int epochs, ImageTensorSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        // Channels-last (the default layout): the weights are NHWC-strided for this loop and NCHW again when it ends.
+        // The borrowed model only runs the passes; the optimizer sees the model itself (its head, IHasHead).
+        using var nhwc = _options.Layout.Borrow(model, train.Images);
+        IClassifier net = nhwc is null ? model : nhwc;
         using var generator = new Generator((ulong)seed + 7919UL);
         torch.manual_seed(seed);
         using var optimizer = CreateOptimizer(model, out var baseRates);
@@ -262,7 +266,7 @@ public sealed class EnsembleTrainer
                 }
 
                 optimizer.zero_grad();
-                var logits = model.Forward(x);
+                var logits = net.Forward(x);
                 var loss = nn.functional.cross_entropy(logits, y);
                 loss.backward();
                 optimizer.step();

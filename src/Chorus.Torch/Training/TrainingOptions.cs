@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Chorus.Torch.Models;
 
 namespace Chorus.Torch.Training;
 
@@ -41,6 +42,24 @@ public sealed record TrainingOptions(
     double? BackboneLearningRate = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AugmentationOptions? Augmentation = null)
 {
+    /// <summary>
+    /// Memory order of the training passes (<see cref="MemoryLayout"/>). Default: channels-last, measured at 0.66–0.69× the
+    /// NCHW time per training step of the small CNN at 64 px (bench <c>--engine --model small-cnn --method train-step</c>);
+    /// the weights are NCHW again when an epoch loop ends, before any checkpoint is written. Not serialised itself: see
+    /// <see cref="SerializedLayout"/>.
+    /// </summary>
+    [JsonIgnore]
+    public MemoryLayout Layout { get; init; } = MemoryLayout.ChannelsLast;
+
+    /// <summary>
+    /// <see cref="Layout"/> as it enters the serialised options and so a run's fingerprint: <c>channels-last</c>, or
+    /// nothing for NCHW, so that run folders trained before the option existed (all NCHW) resume with
+    /// <see cref="MemoryLayout.Contiguous"/> (<c>--layout nchw</c>) and are retrained, not mixed, otherwise.
+    /// </summary>
+    [JsonPropertyName("Layout")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SerializedLayout => Layout == MemoryLayout.ChannelsLast ? Layout.ToCliName() : null;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values outside their ranges.</summary>
     public void Validate()
     {

@@ -93,6 +93,44 @@ public class EnsembleTrainerTests
     }
 
     [Fact]
+    public void Train_ChannelsLastOrNchw_SameModelToRounding_NchwCheckpoints_DistinctFingerprints()
+    {
+        // Given the same seed and data, trained in both memory layouts
+        using var train = QuadrantSet(32, 16, 1);
+        var nchw = new TrainingOptions(Members: 1, Epochs: 1, BatchSize: 8) { Layout = MemoryLayout.Contiguous };
+        var nhwc = nchw with { Layout = MemoryLayout.ChannelsLast };
+        var d1 = TestPaths.TempDir();
+        var d2 = TestPaths.TempDir();
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), nchw, "small-cnn").Train(d1, train, null);
+        new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), nhwc, "small-cnn").Train(d2, train, null);
+
+        // Then the weights agree to float rounding and load as ordinary contiguous tensors
+        using var a = new SmallCnn(4, widths: [4, 8, 8, 8]);
+        using var b = new SmallCnn(4, widths: [4, 8, 8, 8]);
+        ModuleCheckpoint.Load(a, EnsembleTrainer.CheckpointPath(d1, 0));
+        ModuleCheckpoint.Load(b, EnsembleTrainer.CheckpointPath(d2, 0));
+        var pb = b.state_dict();
+        foreach (var (name, t) in a.state_dict())
+        {
+            Assert.True(pb[name].is_contiguous(), name);
+            if (t.is_floating_point())
+            {
+                Assert.True(t.allclose(pb[name], rtol: 1e-3, atol: 1e-5), $"{name}: max |diff| {(t - pb[name]).abs().max().item<float>()}");
+            }
+            else
+            {
+                Assert.Equal(t.data<long>().ToArray(), pb[name].data<long>().ToArray());
+            }
+        }
+
+        // And the layout is part of a channels-last run's fingerprint, absent from an NCHW one (as before the option existed)
+        Assert.Contains("\"Layout\":\"channels-last\"", System.Text.Json.JsonSerializer.Serialize(nhwc), StringComparison.Ordinal);
+        Assert.DoesNotContain("Layout", System.Text.Json.JsonSerializer.Serialize(nchw), StringComparison.Ordinal);
+        var e = Assert.Throws<ChorusException>(() => new EnsembleTrainer(() => new SmallCnn(4, widths: [4, 8, 8, 8]), nhwc, "small-cnn").Train(d1, train, null));
+        Assert.Contains("--layout nchw", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_FolderWithOtherSettings_ThrowsClearError()
     {
         var dir = TestPaths.TempDir();

@@ -1,15 +1,14 @@
-using Chorus.Torch.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Chorus.Torch.Attribution;
+namespace Chorus.Torch.Models;
 
 /// <summary>
 /// Runs a classifier with its 4-D weights and its input in channels-last memory order (NHWC strides on NCHW-shaped
 /// tensors) for as long as this object lives. Convolutions, batch norm, ReLU, pooling and additions keep that order
 /// from layer to layer, which oneDNN runs faster on CPUs (measured with <c>bench/Chorus.Benchmarks -- --engine</c>).
 /// Only the memory order changes: shapes, values and results are the same up to float rounding of a different
-/// summation order, and the gradients the attribution methods receive are NCHW-contiguous again.
+/// summation order, and the gradients the attribution methods receive are NCHW-contiguous again (Attribution.Gradients).
 /// <see cref="Dispose"/> gives the model back in its original contiguous order (values bit for bit unchanged);
 /// disposing does not dispose the model.
 /// </summary>
@@ -98,6 +97,11 @@ public sealed class ChannelsLastClassifier : IClassifier
         foreach (var t in _converted)
         {
             t.set_(t.contiguous());
+            if (t.grad is { } grad)
+            {
+                // Accumulated while borrowed (training): same values, channels-last strides; give them NCHW order too.
+                grad.set_(grad.contiguous());
+            }
         }
 
         _converted.Clear();
@@ -161,43 +165,5 @@ public static class MemoryLayoutNames
         }
 
         return layout == MemoryLayout.ChannelsLast && input.dim() == 4 && model is not ChannelsLastClassifier ? new ChannelsLastClassifier(model) : null;
-    }
-}
-
-/// <summary>
-/// Runs any attribution method in a given <see cref="MemoryLayout"/>: with channels-last each call borrows the model
-/// as a <see cref="ChannelsLastClassifier"/> and gives it back afterwards. Callers that explain many batches with one model borrow it once instead
-/// (<see cref="MemoryLayoutNames.Borrow"/>, as <see cref="Explaining.EnsembleExplainer"/> does); such a model is used as it is.
-/// </summary>
-public sealed class LayoutAttribution : IAttributionMethod
-{
-    /// <summary>Wraps <paramref name="inner"/>.</summary>
-    public LayoutAttribution(IAttributionMethod inner, MemoryLayout layout)
-    {
-        Inner = inner ?? throw new ArgumentNullException(nameof(inner));
-        if (!Enum.IsDefined(layout))
-        {
-            throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown memory layout.");
-        }
-
-        Layout = layout;
-    }
-
-    /// <summary>The wrapped method.</summary>
-    public IAttributionMethod Inner { get; }
-
-    /// <summary>The layout of the model passes.</summary>
-    public MemoryLayout Layout { get; }
-
-    /// <inheritdoc/>
-    public string Name => Inner.Name;
-
-    /// <inheritdoc/>
-    public Tensor Attribute(IClassifier model, Tensor input, Tensor target)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(input);
-        using var borrowed = Layout.Borrow(model, input);
-        return Inner.Attribute(borrowed ?? model, input, target);
     }
 }
