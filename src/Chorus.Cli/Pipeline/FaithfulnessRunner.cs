@@ -6,7 +6,6 @@ using Chorus.Evaluation;
 using Chorus.Explanations;
 using Chorus.IO;
 using Chorus.Statistics;
-using Chorus.Torch.Attribution;
 using Chorus.Torch.Faithfulness;
 using Chorus.Torch.Models;
 using Chorus.Torch.Training;
