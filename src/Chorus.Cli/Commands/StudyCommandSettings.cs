@@ -147,7 +147,7 @@ public class StudyCommandSettings : CommandSettings
     public string? Layout { get; init; }
 
     [CommandOption("--faithfulness")]
-    [Description("Also compute deletion/insertion AUC (Ens-Avg vs Exp-Avg) after the explanations, as 'evaluate --faithfulness' does with its defaults (8 steps, 50 images, blur baseline). Costs minutes.")]
+    [Description("Also compute deletion/insertion AUC (Ens-Avg vs Exp-Avg) after the explanations, as 'evaluate --faithfulness' does with its defaults (8 steps, 50 images, blur baseline). About a minute on the default demo.")]
     public bool Faithfulness { get; init; }
 
     [CommandOption("--skip-bad-images", IsHidden = true)]
