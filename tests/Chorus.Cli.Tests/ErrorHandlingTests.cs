@@ -59,4 +59,25 @@ public class ErrorHandlingTests
         Assert.Contains("train", output);
         Assert.Contains("synth", output);
     }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("train")]
+    [InlineData("evaluate")]
+    [InlineData("report")]
+    [InlineData("explain")]
+    [InlineData("models")]
+    [InlineData("synth", "birds")]
+    [InlineData("synth", "lesions")]
+    [InlineData("data", "check")]
+    public async Task CommandHelp_RendersEveryOption(params string[] command)
+    {
+        // Option descriptions are Spectre markup: an unescaped "[N,K]" or "[0,1)" once made --help fail.
+        var (code, output) = await CliRunner.RunAsync([.. command, "--help"]);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("OPTIONS:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("error:", output, StringComparison.Ordinal);
+        Assert.Contains("--help", output, StringComparison.Ordinal);
+    }
 }

@@ -11,15 +11,15 @@ namespace Chorus.Cli.Commands;
 public sealed class ExplainCommandSettings : CommandSettings
 {
     [CommandOption("--model <ONNX>")]
-    [Description("The classifier as an ONNX file (input NCHW float32, output logits [N,K]).")]
+    [Description("The classifier as an ONNX file (input NCHW float32, output logits [[N,K]]).")]
     public string? Model { get; init; }
 
     [CommandOption("--input <NPY>")]
-    [Description("Images [N,C,H,W] float32 .npy, already preprocessed.")]
+    [Description("Images [[N,C,H,W]] float32 .npy, already preprocessed.")]
     public string? Input { get; init; }
 
     [CommandOption("--target <NPY>")]
-    [Description("Target class per image, [N] int64 (or int32) .npy.")]
+    [Description("Target class per image, [[N]] int64 (or int32) .npy.")]
     public string? Target { get; init; }
 
     [CommandOption("-m|--method <NAME>")]
@@ -35,7 +35,7 @@ public sealed class ExplainCommandSettings : CommandSettings
     public string? Out { get; init; }
 
     [CommandOption("--raw")]
-    [Description("Write the method's unreduced output ([N,C,H,W], or [N,1,h,w] for layer maps) instead of [N,H,W] maps.")]
+    [Description("Write the method's unreduced output ([[N,C,H,W]], or [[N,1,h,w]] for layer maps) instead of [[N,H,W]] maps.")]
     public bool Raw { get; init; }
 
     [CommandOption("--reduction <NAME>")]
@@ -51,7 +51,7 @@ public sealed class ExplainCommandSettings : CommandSettings
     public string? Rule { get; init; }
 
     [CommandOption("--baseline <NPY>")]
-    [Description("Integrated gradients and occlusion: baseline [N|1,C,H,W] or [C,H,W] float32. Default: zeros.")]
+    [Description("Integrated gradients and occlusion: baseline [[N|1,C,H,W]] or [[C,H,W]] float32. Default: zeros.")]
     public string? Baseline { get; init; }
 
     [CommandOption("--layer <TENSOR>")]
@@ -99,7 +99,7 @@ public sealed class ExplainCommandSettings : CommandSettings
     public long Seed { get; init; }
 
     [CommandOption("--delta <NPY>")]
-    [Description("Integrated gradients: also write the convergence delta [N] (Σ attributions − (f(x) − f(baseline))).")]
+    [Description("Integrated gradients: also write the convergence delta [[N]] (Σ attributions − (f(x) − f(baseline))).")]
     public string? Delta { get; init; }
 
     [CommandOption("--precision <NAME>")]

@@ -31,7 +31,7 @@ public sealed class SynthBirdsCommand(IAnsiConsole console) : Command<SynthBirds
         public int Count { get; init; } = 2000;
 
         [CommandOption("--test-fraction <F>")]
-        [Description("Fraction of each species in the test split, [0,1).")]
+        [Description("Fraction of each species in the test split, [[0,1).")]
         [DefaultValue(0.3)]
         public double TestFraction { get; init; } = 0.3;
 

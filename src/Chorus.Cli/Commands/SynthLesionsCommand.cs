@@ -30,7 +30,7 @@ public sealed class SynthLesionsCommand(IAnsiConsole console) : Command<SynthLes
         public int Size { get; init; } = 64;
 
         [CommandOption("--test-fraction <F>")]
-        [Description("Fraction of each class held out (ISIC Validation folders), [0,1).")]
+        [Description("Fraction of each class held out (ISIC Validation folders), [[0,1).")]
         [DefaultValue(0.3)]
         public double TestFraction { get; init; } = 0.3;
 
