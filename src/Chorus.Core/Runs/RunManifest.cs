@@ -39,6 +39,15 @@ public sealed class RunManifest
     /// <summary>Free-form results worth finding at a glance (accuracies, counts).</summary>
     public SortedDictionary<string, JsonNode?> Results { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Earlier invocations in the same folder (a resumed or repeated run), oldest first: each one's command, start time
+    /// and <c>timings_s</c>, carried over by <see cref="Save"/> from the manifest it replaces. Without it a resumed run
+    /// would overwrite the stage times of the work it resumed (its own training stage takes a fraction of a second).
+    /// </summary>
+    public JsonArray EarlierRuns { get; } = [];
+
+    private bool _carriedOver;
+
     /// <summary>Records an options object under <paramref name="stage"/>.</summary>
     public void SetOptions<T>(string stage, T options) => Options[stage] = JsonSerializer.SerializeToNode(options);
 
@@ -75,11 +84,68 @@ public sealed class RunManifest
             ["timings_s"] = ToObject(TimingsSeconds.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Math.Round(p.Value, 3)))),
             ["results"] = ToObject(Results.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
         };
+        if (EarlierRuns.Count > 0)
+        {
+            o["earlier_runs"] = EarlierRuns.DeepClone();
+        }
+
         return o.ToJsonString(Indented);
     }
 
-    /// <summary>Writes <c>manifest.json</c> into <paramref name="folder"/>, atomically.</summary>
-    public void Save(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), ToJson() + "\n");
+    /// <summary>
+    /// Writes <c>manifest.json</c> into <paramref name="folder"/>, atomically. The first save of this manifest carries the
+    /// replaced manifest's own run and its <c>earlier_runs</c> over into <see cref="EarlierRuns"/> (an unreadable old
+    /// manifest is simply replaced).
+    /// </summary>
+    public void Save(string folder)
+    {
+        var path = Path.Combine(folder, "manifest.json");
+        if (!_carriedOver)
+        {
+            _carriedOver = true;
+            CarryOver(path);
+        }
+
+        AtomicFile.WriteAllText(path, ToJson() + "\n");
+    }
+
+    private void CarryOver(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        JsonNode? old;
+        try
+        {
+            old = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        if (old is not JsonObject previous || previous["started_utc"]?.GetValue<string>() == StartedUtc)
+        {
+            return;
+        }
+
+        if (previous["earlier_runs"] is JsonArray earlier)
+        {
+            foreach (var run in earlier)
+            {
+                EarlierRuns.Add(run?.DeepClone());
+            }
+        }
+
+        EarlierRuns.Add(new JsonObject
+        {
+            ["command"] = previous["command"]?.DeepClone(),
+            ["started_utc"] = previous["started_utc"]?.DeepClone(),
+            ["timings_s"] = previous["timings_s"]?.DeepClone(),
+        });
+    }
 
     /// <summary>Times <paramref name="action"/> and records it as stage <paramref name="stage"/>.</summary>
     public T Time<T>(string stage, Func<T> action)
