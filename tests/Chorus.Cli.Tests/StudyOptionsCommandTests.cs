@@ -144,6 +144,94 @@ public class StudyOptionsCommandTests
     }
 
     /// <summary>Generates SynthBirds (4 species, 48 px) and rewrites it as a plain folder dataset.</summary>
+    [Fact]
+    public async Task Demo_Crop_OnWidenedImages_GivesTheResultsOfTheSquareOriginals()
+    {
+        // Given: the folder birds (48×48), and the same folder with every image, mask and keypoint widened to 96×48 by a
+        // 24-px grey margin on each side (shorter side 48 = --size, so --crop keeps exactly the original square)
+        var square = Path.Combine(TestPaths.TempDir(), "square-birds");
+        WriteFolderBirds(square, count: 160);
+        var wide = Path.Combine(TestPaths.TempDir(), "wide-birds");
+        Widen(square, wide, margin: 24);
+        string[] common = ["--quick", "--size", "48", "--members", "2", "--explain", "6", "--format", "folder"];
+        var squareOut = Path.Combine(TestPaths.TempDir(), "square-run");
+        var cropOut = Path.Combine(TestPaths.TempDir(), "crop-run");
+        var stretchOut = Path.Combine(TestPaths.TempDir(), "stretch-run");
+
+        // When
+        var (c1, o1) = await CliRunner.RunAsync(["demo", "--data", square, "--out", squareOut, .. common]);
+        var (c2, o2) = await CliRunner.RunAsync(["demo", "--data", wide, "--crop", "--out", cropOut, .. common]);
+        var (c3, o3) = await CliRunner.RunAsync(["demo", "--data", wide, "--out", stretchOut, .. common]);
+
+        // Then: cropping the wide images reproduces the square run's mask scores exactly (same pixels, same training);
+        // stretching them does not. (The keypoint disc is relative to the image's longer side, so it is larger here.)
+        Assert.True(c1 == 0, o1);
+        Assert.True(c2 == 0, o2);
+        Assert.True(c3 == 0, o3);
+        string[] MaskRows(string run) => [.. File.ReadAllLines(Path.Combine(run, "results.csv")).Where(l => l.StartsWith("mask,", StringComparison.Ordinal))];
+        var squareRows = MaskRows(squareOut);
+        Assert.Equal(20, squareRows.Length);
+        Assert.Equal(squareRows, MaskRows(cropOut));
+        Assert.NotEqual(squareRows, MaskRows(stretchOut));
+        Assert.True(JsonNode.Parse(File.ReadAllText(Path.Combine(cropOut, "manifest.json")))!["options"]!["dataset"]!["crop"]!.GetValue<bool>());
+
+        // And reloading the cropped run (evaluate --run, all nine metrics by default) crops again: same mask Pearson rows
+        string[] Pearson(string run) => [.. MaskRows(run).Where(l => l.Contains(",pearson,", StringComparison.Ordinal))];
+        var before = Pearson(cropOut);
+        var (c4, o4) = await CliRunner.RunAsync("evaluate", "--run", cropOut);
+        Assert.True(c4 == 0, o4);
+        Assert.Equal(10, before.Length);
+        Assert.Equal(before, Pearson(cropOut));
+    }
+
+    /// <summary>Copies a plain-folder dataset with every image and mask padded left and right (grey, mask 0) and regions.csv x shifted.</summary>
+    private static void Widen(string from, string to, int margin)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*.png", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(from, file);
+            var target = Path.Combine(to, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (rel.StartsWith("masks", StringComparison.Ordinal))
+            {
+                var mask = Chorus.Data.Imaging.ImageIO.LoadGray(file);
+                var wideMask = new Chorus.Data.Imaging.GrayImage(mask.Width + (2 * margin), mask.Height);
+                for (var y = 0; y < mask.Height; y++)
+                {
+                    Array.Copy(mask.Pixels, y * mask.Width, wideMask.Pixels, (y * wideMask.Width) + margin, mask.Width);
+                }
+
+                Chorus.Data.Imaging.ImageIO.SavePng(target, wideMask);
+            }
+            else
+            {
+                var image = Chorus.Data.Imaging.ImageIO.LoadRgb(file);
+                var wideImage = new Chorus.Data.Imaging.RgbImage(image.Width + (2 * margin), image.Height);
+                Array.Fill(wideImage.Pixels, (byte)128);
+                for (var y = 0; y < image.Height; y++)
+                {
+                    Array.Copy(image.Pixels, y * image.Width * 3, wideImage.Pixels, ((y * wideImage.Width) + margin) * 3, image.Width * 3);
+                }
+
+                Chorus.Data.Imaging.ImageIO.SavePng(target, wideImage);
+            }
+        }
+
+        File.Copy(Path.Combine(from, "split.csv"), Path.Combine(to, "split.csv"));
+        var regions = File.ReadAllLines(Path.Combine(from, "regions.csv"));
+        File.WriteAllLines(Path.Combine(to, "regions.csv"), regions.Select((line, i) =>
+        {
+            if (i == 0)
+            {
+                return line;
+            }
+
+            var f = line.Split(',');
+            f[3] = (double.Parse(f[3], CultureInfo.InvariantCulture) + margin).ToString(CultureInfo.InvariantCulture);
+            return string.Join(',', f);
+        }));
+    }
+
     private static void WriteFolderBirds(string root, int count)
     {
         var cubDir = root + "-cub";

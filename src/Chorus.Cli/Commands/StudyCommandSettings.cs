@@ -134,6 +134,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Training augmentations: none (default: random horizontal flips only) or standard (flip, ±10° rotation, ±10% zoom and shift, brightness/contrast/saturation ±0.2), seeded per member and epoch.")]
     public string? Augment { get; init; }
 
+    [CommandOption("--crop")]
+    [Description("Resize each image's shorter side to --size and keep the centred square (torchvision Resize + CenterCrop), instead of stretching it to a square; masks, boxes and keypoints follow. For real photographs (CUB, ISIC, folders) of other aspect ratios.")]
+    public bool Crop { get; init; }
+
     [CommandOption("--cache <DIR|off>")]
     [Description("Folder of decoded, resized splits, reused while the dataset files and loading options are unchanged (an 11-member run, and re-runs, decode each image once). Default off.")]
     public string? Cache { get; init; }
@@ -208,6 +212,7 @@ public class StudyCommandSettings : CommandSettings
             }),
             TestFraction = TestFraction ?? 0.3,
             Cache = Cache is null || Cache.Equals("off", StringComparison.OrdinalIgnoreCase) ? null : Cache,
+            Crop = Crop,
             Faithfulness = Faithfulness,
         };
     }

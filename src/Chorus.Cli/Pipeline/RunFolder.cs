@@ -170,7 +170,7 @@ public static class RunFolder
         var policy = record["on_bad_image"]?.GetValue<string>() == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip;
         var shape = record["roi_shape"]?.GetValue<string>() == "gaussian" ? Chorus.Data.Regions.RoiShape.Gaussian : Chorus.Data.Regions.RoiShape.Disc;
         var roi = new Chorus.Data.Regions.RoiOptions(record["roi_radius"]?.GetValue<double>() ?? 0.1, Shape: shape);
-        var options = new StudyDataOptions(policy, record["split_seed"]?.GetValue<long>() ?? seed, record["test_fraction"]?.GetValue<double>() ?? 0.3, record["classes_selected"]?.GetValue<string>(), roi);
+        var options = new StudyDataOptions(policy, record["split_seed"]?.GetValue<long>() ?? seed, record["test_fraction"]?.GetValue<double>() ?? 0.3, record["classes_selected"]?.GetValue<string>(), roi, Crop: record["crop"]?.GetValue<bool>() ?? false);
         var dataset = StudyDataset.Open(dataDir, format, options);
         IReadOnlyList<string> parts = record["parts"] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : dataset.Parts;
         return (dataset, parts);

@@ -27,13 +27,16 @@ public enum BadImagePolicy
 /// <param name="Roi">How keypoint regions are built (shape, radius). Default <c>new RoiOptions()</c> (disc, 0.1).</param>
 /// <param name="Cache">Folder of decoded, resized splits reused while the dataset files and options are unchanged
 /// (<see cref="SplitCache"/>). Default null: decode every time.</param>
+/// <param name="Crop">Shorter side to the model's size, then the centred square (<see cref="SplitLoadOptions.Crop"/>),
+/// instead of stretching. Default false.</param>
 public sealed record StudyDataOptions(
     BadImagePolicy OnBadImage = BadImagePolicy.Skip,
     long SplitSeed = 0,
     double TestFraction = 0.3,
     string? Classes = null,
     RoiOptions? Roi = null,
-    string? Cache = null);
+    string? Cache = null,
+    bool Crop = false);
 
 /// <summary>The two splits of a study, decoded at the model's size, and every image left out while reading them.</summary>
 /// <param name="Train">The training split (labels required).</param>
@@ -182,11 +185,12 @@ public abstract class StudyDataset
         ["classes_selected"] = Options.Classes,
         ["roi_shape"] = (Options.Roi ?? new RoiOptions()).Shape.ToString().ToLowerInvariant(),
         ["roi_radius"] = (Options.Roi ?? new RoiOptions()).DiscRadiusFraction,
+        ["crop"] = Options.Crop,
     };
 
     /// <summary>The split options of <see cref="Options"/>.</summary>
     protected SplitLoadOptions LoadOptions(IReadOnlyList<RoiPart>? parts = null) =>
-        new(parts, SkipCorrupt: Options.OnBadImage == BadImagePolicy.Skip, Roi: Options.Roi);
+        new(parts, SkipCorrupt: Options.OnBadImage == BadImagePolicy.Skip, Roi: Options.Roi, Crop: Options.Crop);
 
     /// <summary>
     /// <paramref name="decode"/> through <see cref="StudyDataOptions.Cache"/>: the cached split of (this folder and

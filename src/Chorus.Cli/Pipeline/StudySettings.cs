@@ -100,12 +100,18 @@ public sealed record StudySettings
     /// <summary>Folder of cached decoded splits, or null.</summary>
     public string? Cache { get; init; }
 
+    /// <summary>
+    /// Resize the shorter side to <see cref="ImageSize"/> and keep the centred square (torchvision <c>Resize</c> +
+    /// <c>CenterCrop</c>) instead of stretching each image to a square; regions are transformed the same way.
+    /// </summary>
+    public bool Crop { get; init; }
+
     /// <summary>Also compute deletion/insertion faithfulness after explaining.</summary>
     public bool Faithfulness { get; init; }
 
     /// <summary>The options the dataset is opened with.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public StudyDataOptions DataOptions => new(OnBadImage, Seed, TestFraction, Classes, Roi, Cache);
+    public StudyDataOptions DataOptions => new(OnBadImage, Seed, TestFraction, Classes, Roi, Cache, Crop);
 
     /// <summary>Whether the dataset is generated (no <see cref="Data"/>) as SynthLesions.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -1,6 +1,7 @@
 using Chorus.Data.Imaging;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
+using Chorus.Data.Transforms;
 using Chorus.Explanations;
 
 namespace Chorus.Data.Folders;
@@ -9,8 +10,9 @@ public sealed partial class FolderDataset
 {
     /// <summary>
     /// Decodes the images of <paramref name="split"/> in parallel, resizes them (bilinear) to
-    /// <paramref name="size"/>×<paramref name="size"/> and builds the requested regions at the same size (see
-    /// <see cref="GetRegion"/>). The result is independent of the number of threads.
+    /// <paramref name="size"/>×<paramref name="size"/> — or, with <see cref="SplitLoadOptions.Crop"/>, resizes the shorter
+    /// side to S and keeps the centred square — and builds the requested regions with the same geometry (see the two
+    /// <c>GetRegion</c> overloads). The result is independent of the number of threads.
     /// </summary>
     /// <param name="split">Train, test or all images.</param>
     /// <param name="size">Side S of the output images.</param>
@@ -63,8 +65,15 @@ public sealed partial class FolderDataset
             {
                 var image = images[i];
                 var rgb = ImageIO.LoadRgb(image.FullPath);
-                ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                return [.. names.Select(name => GetRegion(image, name, size, size, roiOptions))];
+                if (!options.Crop)
+                {
+                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
+                    return [.. names.Select(name => GetRegion(image, name, size, size, roiOptions))];
+                }
+
+                var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
+                crop.ApplyToPlanar(rgb, destination);
+                return [.. names.Select(name => GetRegion(image, name, crop, roiOptions))];
             },
             options,
             progress,
@@ -116,6 +125,66 @@ public sealed partial class FolderDataset
             return new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), RoiSource.Mask);
         }
 
+        var sx = (double)image.Width / width;
+        var sy = (double)image.Height / height;
+        var source = PaintRows(image, name, values, width, height, (u, v) => (u * sx, v * sy), (x, y) =>
+            (Math.Clamp((int)Math.Floor(x * width / image.Width), 0, width - 1), Math.Clamp((int)Math.Floor(y * height / image.Height), 0, height - 1)), options);
+        return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
+    }
+
+    /// <summary>
+    /// The region <paramref name="name"/> of <paramref name="image"/> after <paramref name="transform"/> (e.g.
+    /// <see cref="GeometricTransform.ResizeShorterSideThenCentreCrop"/>), aligned with the image transformed the same way:
+    /// the mask mapped with nearest neighbour, points and boxes rasterised at output pixel centres mapped back through
+    /// the transform (a point's radius is relative to the original image's longer side, as without a transform).
+    /// </summary>
+    /// <returns>The region, or null when the image has no such mask or rows (or they fall outside the output).</returns>
+    /// <exception cref="ImageDataException">The mask cannot be read, is not binary or is not of the image's size.</exception>
+    public RegionOfInterest? GetRegion(FolderImage image, string name, GeometricTransform transform, RoiOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(transform);
+        options ??= new RoiOptions();
+        options.Validate();
+        var (width, height) = (transform.Width, transform.Height);
+        var values = new float[width * height];
+        if (name == MaskRegion)
+        {
+            if (image.MaskPath is not { } path)
+            {
+                return null;
+            }
+
+            var mask = LoadBinaryMask(path);
+            if (mask.Width != image.Width || mask.Height != image.Height)
+            {
+                throw new ImageDataException(path, $"mask is {mask.Width}×{mask.Height} but its image {image.RelativePath} is {image.Width}×{image.Height}");
+            }
+
+            var small = transform.ApplyNearest(mask);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = small.Pixels[i] != 0 ? 1f : 0f;
+            }
+
+            return new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), RoiSource.Mask);
+        }
+
+        var source = PaintRows(image, name, values, width, height, transform.Inverse.Apply, transform.MapToPixel, options);
+        return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
+    }
+
+    /// <summary>
+    /// Rasterises the <c>regions.csv</c> rows named <paramref name="name"/> onto <paramref name="values"/>: a point is a
+    /// disc (or Gaussian) of radius <see cref="RoiOptions.DiscRadiusFraction"/> × the image's longer side, a box the
+    /// rectangle, tested at output pixel centres mapped back by <paramref name="toSource"/>. A row too small to cover any
+    /// output pixel centre keeps the output pixel <paramref name="toPixel"/> puts its keypoint (box centre) on, if any.
+    /// </summary>
+    private static RoiSource PaintRows(
+        FolderImage image, string name, float[] values, int width, int height,
+        Func<double, double, (double X, double Y)> toSource, Func<double, double, (int X, int Y)?> toPixel, RoiOptions options)
+    {
         var source = RoiSource.None;
         foreach (var row in image.Regions.Where(r => r.Name == name))
         {
@@ -124,26 +193,24 @@ public sealed partial class FolderDataset
             if (row.Kind == FolderRegionKind.Point)
             {
                 var r = options.DiscRadiusFraction * Math.Max(image.Width, image.Height);
-                RegionRaster.Paint(values, width, height, image.Width, image.Height, (x, y) => options.KeypointValue(x, y, row.X, row.Y, r));
+                RegionRaster.Paint(values, width, height, toSource, (x, y) => options.KeypointValue(x, y, row.X, row.Y, r));
                 (cx, cy) = (row.X, row.Y);
                 source |= RoiSource.Keypoint;
             }
             else
             {
-                RegionRaster.Fill(values, width, height, image.Width, image.Height, (x, y) => x >= row.X && x < row.X + row.Width && y >= row.Y && y < row.Y + row.Height);
+                RegionRaster.Fill(values, width, height, toSource, (x, y) => x >= row.X && x < row.X + row.Width && y >= row.Y && y < row.Y + row.Height);
                 (cx, cy) = (row.X + (row.Width / 2.0), row.Y + (row.Height / 2.0));
                 source |= RoiSource.Box;
             }
 
-            if (values.Count(v => v != 0) == before)
+            if (values.Count(v => v != 0) == before && toPixel(cx, cy) is { } p)
             {
                 // Too small to survive the resize: keep the output pixel that contains the keypoint (box centre).
-                var u = Math.Clamp((int)Math.Floor(cx * width / image.Width), 0, width - 1);
-                var v = Math.Clamp((int)Math.Floor(cy * height / image.Height), 0, height - 1);
-                values[(v * width) + u] = 1f;
+                values[(p.Y * width) + p.X] = 1f;
             }
         }
 
-        return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
+        return source;
     }
 }

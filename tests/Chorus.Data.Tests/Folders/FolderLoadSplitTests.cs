@@ -9,6 +9,46 @@ namespace Chorus.Data.Tests.Folders;
 public class FolderLoadSplitTests
 {
     [Fact]
+    public void LoadSplit_Crop_KeepsTheCentredSquare_AndRegionsFollow()
+    {
+        // Given a 96×48 image whose centre square (x 24..72) is red and whose margins are grey, a mask of that square,
+        // a box covering it exactly, and a keypoint at its centre
+        using var f = new FolderFixture(standard: false);
+        var image = new RgbImage(96, 48);
+        for (var y = 0; y < 48; y++)
+        {
+            for (var x = 0; x < 96; x++)
+            {
+                var i = ((y * 96) + x) * 3;
+                (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]) = x is >= 24 and < 72 ? ((byte)200, (byte)0, (byte)0) : ((byte)128, (byte)128, (byte)128);
+            }
+        }
+
+        Directory.CreateDirectory(f.P("bird"));
+        ImageIO.SavePng(f.P("bird/wide.png"), image);
+        f.Mask("masks/bird/wide.png", 96, 48, (x, _) => x is >= 24 and < 72 ? (byte)255 : (byte)0);
+        f.Text("regions.csv", "image,region,kind,x,y,w,h", "bird/wide.png,square,box,24,0,48,48", "bird/wide.png,centre,point,48,24");
+        var ds = FolderDataset.Load(f.Root);
+
+        // When: cropped to 24×24 (shorter side 48 → 24, then the centred square), and stretched for contrast
+        var cropped = ds.LoadSplit(FolderSplit.All, 24, new SplitLoadOptions(Crop: true));
+        var stretched = ds.LoadSplit(FolderSplit.All, 24);
+
+        // Then: only the red square is left, and mask and box cover the whole output; stretched, they cover the middle half
+        Assert.All(Enumerable.Range(0, 24 * 24), i => Assert.Equal(200 / 255f, cropped.Image(0).Span[i], 1e-6f));
+        Assert.Equal(24 * 24, cropped.Regions["mask"][0]!.PixelCount);
+        Assert.Equal(24 * 24, cropped.Regions["square"][0]!.PixelCount);
+        Assert.Equal(12 * 24, stretched.Regions["mask"][0]!.PixelCount);
+        Assert.Equal(12 * 24, stretched.Regions["square"][0]!.PixelCount);
+
+        // and the keypoint disc is centred in the crop (radius 0.1 × 96 px source = 4.8 px source = 2.4 px output)
+        var centre = cropped.Regions["centre"][0]!;
+        Assert.True(centre.Contains(11, 11) && centre.Contains(12, 12));
+        Assert.False(centre.Contains(0, 0) || centre.Contains(23, 23));
+        Assert.Equal(RoiSource.Keypoint, centre.Source);
+    }
+
+    [Fact]
     public void LoadSplit_All_PixelsLabelsIdsAndEveryRegion()
     {
         // Given
