@@ -96,40 +96,13 @@ public sealed partial class FolderDataset
     /// <exception cref="ImageDataException">The mask cannot be read, is not binary or is not of the image's size.</exception>
     public RegionOfInterest? GetRegion(FolderImage image, string name, int width, int height, RoiOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        options ??= new RoiOptions();
-        options.Validate();
-        var values = new float[width * height];
-        if (name == MaskRegion)
-        {
-            if (image.MaskPath is not { } path)
-            {
-                return null;
-            }
-
-            var mask = LoadBinaryMask(path);
-            if (mask.Width != image.Width || mask.Height != image.Height)
-            {
-                throw new ImageDataException(path, $"mask is {mask.Width}×{mask.Height} but its image {image.RelativePath} is {image.Width}×{image.Height}");
-            }
-
-            var small = ImageResize.Nearest(mask, width, height);
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = small.Pixels[i] != 0 ? 1f : 0f;
-            }
-
-            return new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), RoiSource.Mask);
-        }
-
+        ArgumentNullException.ThrowIfNull(image);
         var sx = (double)image.Width / width;
         var sy = (double)image.Height / height;
-        var source = PaintRows(image, name, values, width, height, (u, v) => (u * sx, v * sy), (x, y) =>
+        return Region(image, name, width, height, mask => ImageResize.Nearest(mask, width, height), (u, v) => (u * sx, v * sy), (x, y) =>
             (Math.Clamp((int)Math.Floor(x * width / image.Width), 0, width - 1), Math.Clamp((int)Math.Floor(y * height / image.Height), 0, height - 1)), options);
-        return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
     }
 
     /// <summary>
@@ -142,12 +115,19 @@ public sealed partial class FolderDataset
     /// <exception cref="ImageDataException">The mask cannot be read, is not binary or is not of the image's size.</exception>
     public RegionOfInterest? GetRegion(FolderImage image, string name, GeometricTransform transform, RoiOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(transform);
+        return Region(image, name, transform.Width, transform.Height, transform.ApplyNearest, transform.Inverse.Apply, transform.MapToPixel, options);
+    }
+
+    /// <summary>Both <c>GetRegion</c> overloads: the mask mapped by <paramref name="mapMask"/>, or the rows rasterised (<see cref="PaintRows"/>).</summary>
+    private RegionOfInterest? Region(
+        FolderImage image, string name, int width, int height, Func<GrayImage, GrayImage> mapMask,
+        Func<double, double, (double X, double Y)> toSource, Func<double, double, (int X, int Y)?> toPixel, RoiOptions? options)
+    {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(transform);
         options ??= new RoiOptions();
         options.Validate();
-        var (width, height) = (transform.Width, transform.Height);
         var values = new float[width * height];
         if (name == MaskRegion)
         {
@@ -162,7 +142,7 @@ public sealed partial class FolderDataset
                 throw new ImageDataException(path, $"mask is {mask.Width}×{mask.Height} but its image {image.RelativePath} is {image.Width}×{image.Height}");
             }
 
-            var small = transform.ApplyNearest(mask);
+            var small = mapMask(mask);
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = small.Pixels[i] != 0 ? 1f : 0f;
@@ -171,7 +151,7 @@ public sealed partial class FolderDataset
             return new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), RoiSource.Mask);
         }
 
-        var source = PaintRows(image, name, values, width, height, transform.Inverse.Apply, transform.MapToPixel, options);
+        var source = PaintRows(image, name, values, width, height, toSource, toPixel, options);
         return source == RoiSource.None ? null : new RegionOfInterest(image.Id, name, new SaliencyMap(height, width, values), source);
     }
 
