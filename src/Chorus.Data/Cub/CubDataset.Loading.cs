@@ -1,7 +1,6 @@
 using Chorus.Data.Imaging;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
-using Chorus.Data.Transforms;
 
 namespace Chorus.Data.Cub;
 
@@ -52,15 +51,9 @@ public sealed partial class CubDataset
             {
                 var image = images[i];
                 var rgb = ImageIO.LoadRgb(image.FullPath);
-                if (!options.Crop)
-                {
-                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                    return [.. parts.Select(part => GetRegion(image, part, size, size, roiOptions, (rgb.Width, rgb.Height)))];
-                }
-
-                var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
-                crop.ApplyToPlanar(rgb, destination);
-                return [.. parts.Select(part => GetRegion(image, part, crop, roiOptions))];
+                return SplitLoader.Resize(rgb, size, options.Crop, destination) is { } crop
+                    ? [.. parts.Select(part => GetRegion(image, part, crop, roiOptions))]
+                    : [.. parts.Select(part => GetRegion(image, part, size, size, roiOptions, (rgb.Width, rgb.Height)))];
             },
             options,
             progress,

@@ -65,15 +65,9 @@ public sealed partial class FolderDataset
             {
                 var image = images[i];
                 var rgb = ImageIO.LoadRgb(image.FullPath);
-                if (!options.Crop)
-                {
-                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                    return [.. names.Select(name => GetRegion(image, name, size, size, roiOptions))];
-                }
-
-                var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
-                crop.ApplyToPlanar(rgb, destination);
-                return [.. names.Select(name => GetRegion(image, name, crop, roiOptions))];
+                return SplitLoader.Resize(rgb, size, options.Crop, destination) is { } crop
+                    ? [.. names.Select(name => GetRegion(image, name, crop, roiOptions))]
+                    : [.. names.Select(name => GetRegion(image, name, size, size, roiOptions))];
             },
             options,
             progress,

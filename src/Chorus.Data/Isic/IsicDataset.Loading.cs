@@ -1,7 +1,6 @@
 using Chorus.Data.Imaging;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
-using Chorus.Data.Transforms;
 using Chorus.Explanations;
 
 namespace Chorus.Data.Isic;
@@ -53,18 +52,9 @@ public sealed partial class IsicDataset
                     throw new ImageDataException(image.MaskPath, $"mask is {mask.Width}×{mask.Height} but its image is {rgb.Width}×{rgb.Height}");
                 }
 
-                GrayImage small;
-                if (options.Crop)
-                {
-                    var crop = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
-                    crop.ApplyToPlanar(rgb, destination);
-                    small = crop.ApplyNearest(mask);
-                }
-                else
-                {
-                    ImageResize.BilinearToPlanar(rgb, size, size, destination);
-                    small = ImageResize.Nearest(mask, size, size);
-                }
+                var small = SplitLoader.Resize(rgb, size, options.Crop, destination) is { } crop
+                    ? crop.ApplyNearest(mask)
+                    : ImageResize.Nearest(mask, size, size);
 
                 var values = small.Pixels.Select(p => p != 0 ? 1f : 0f).ToArray();
                 return [new RegionOfInterest(image.NumericId, LesionRegion, new SaliencyMap(size, size, values), RoiSource.Mask)];

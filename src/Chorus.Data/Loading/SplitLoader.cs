@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Chorus.Data.Imaging;
 using Chorus.Data.Regions;
+using Chorus.Data.Transforms;
 
 namespace Chorus.Data.Loading;
 
@@ -15,6 +16,24 @@ internal static class SplitLoader
     /// <param name="Id">The image id recorded in <see cref="LoadedSplit.ImageIds"/>.</param>
     /// <param name="Label">The 0-based class index.</param>
     internal readonly record struct Item(int Id, int Label);
+
+    /// <summary>
+    /// Writes <paramref name="rgb"/> into the 3×S×S <paramref name="destination"/> as every reader does: stretched to
+    /// S×S (bilinear), or with <paramref name="crop"/> its shorter side resized to S and the centred square kept.
+    /// </summary>
+    /// <returns>The crop's transform (regions must follow it), or null when the image was stretched.</returns>
+    public static GeometricTransform? Resize(RgbImage rgb, int size, bool crop, Span<float> destination)
+    {
+        if (!crop)
+        {
+            ImageResize.BilinearToPlanar(rgb, size, size, destination);
+            return null;
+        }
+
+        var transform = GeometricTransform.ResizeShorterSideThenCentreCrop(rgb.Width, rgb.Height, size);
+        transform.ApplyToPlanar(rgb, destination);
+        return transform;
+    }
 
     /// <param name="count">Images in the split.</param>
     /// <param name="size">Side S of the output images.</param>
