@@ -59,11 +59,7 @@ public sealed class SynthBirdsCommand(IAnsiConsole console) : Command<SynthBirds
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var summary = ProgressRunner.Run(console, ctx =>
-        {
-            var task = ctx.AddTask("SynthBirds", maxValue: options.Count);
-            return SynthBirds.Generate(settings.Out, options, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
-        });
+        var summary = ProgressRunner.RunCounted(console, "SynthBirds", options.Count, progress => SynthBirds.Generate(settings.Out, options, progress, cancellationToken: cancellationToken));
         console.MarkupLine($"Wrote [bold]{summary.Images}[/] images of {summary.Species.Count} species ({summary.TrainImages} train, {summary.TestImages} test) to [blue]{Markup.Escape(summary.Root)}[/].");
         return 0;
     }

@@ -67,11 +67,7 @@ public sealed class SynthLesionsCommand(IAnsiConsole console) : Command<SynthLes
     {
         var options = settings.ToOptions();
         var root = Path.GetFullPath(settings.Out);
-        var summary = ProgressRunner.Run(console, ctx =>
-        {
-            var task = ctx.AddTask("SynthLesions", maxValue: options.Count);
-            return SynthLesions.Generate(root, options, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken: cancellationToken);
-        });
+        var summary = ProgressRunner.RunCounted(console, "SynthLesions", options.Count, progress => SynthLesions.Generate(root, options, progress, cancellationToken: cancellationToken));
         console.MarkupLine(
             $"Wrote [bold]{summary.Images}[/] lesion images ({string.Join("/", summary.Classes)}; {summary.TrainImages} train, {summary.TestImages} test) to [blue]{Markup.Escape(root)}[/].");
         return 0;

@@ -22,6 +22,19 @@ internal static class ProgressRunner
         return result;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> under one progress bar of <paramref name="total"/> steps, described by
+    /// <paramref name="description"/>; <paramref name="work"/> reports the steps done so far. The bar is full at the end.
+    /// </summary>
+    public static T RunCounted<T>(IAnsiConsole console, string description, double total, Func<IProgress<int>, T> work) =>
+        Run(console, ctx =>
+        {
+            var task = ctx.AddTask(description, maxValue: total);
+            var result = work(Report<int>(n => task.Value = n));
+            task.Value = task.MaxValue;
+            return result;
+        });
+
     /// <summary>An <see cref="IProgress{T}"/> that sets a task's value synchronously (no thread-pool hop).</summary>
     public static IProgress<T> Report<T>(Action<T> onReport) => new SyncProgress<T>(onReport);
 

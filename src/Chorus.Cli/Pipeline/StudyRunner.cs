@@ -225,11 +225,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             Directory.Delete(dataDir, recursive: true);
         }
 
-        var summary = ProgressRunner.Run(console, ctx =>
-        {
-            var task = ctx.AddTask($"Generating {name}", maxValue: count);
-            return generate(ProgressRunner.Report<int>(n => task.Value = n));
-        });
+        var summary = ProgressRunner.RunCounted(console, $"Generating {name}", count, generate);
         console.MarkupLine(summary);
         return format;
     }
@@ -237,13 +233,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)
     {
         var (trainCount, testCount) = dataset.Counts;
-        var result = ProgressRunner.Run(console, ctx =>
-        {
-            var task = ctx.AddTask($"Loading {trainCount} train + {testCount} test images ({dataset.Format})", maxValue: Math.Max(trainCount + testCount, 1));
-            var splits = dataset.LoadSplits(settings.ImageSize, ProgressRunner.Report<int>(n => task.Value = n), cancellationToken);
-            task.Value = task.MaxValue;
-            return splits;
-        });
+        var result = ProgressRunner.RunCounted(
+            console,
+            $"Loading {trainCount} train + {testCount} test images ({dataset.Format})",
+            Math.Max(trainCount + testCount, 1),
+            progress => dataset.LoadSplits(settings.ImageSize, progress, cancellationToken));
         foreach (var warning in dataset.Warnings)
         {
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
