@@ -27,7 +27,7 @@ public sealed class ChannelsLastClassifier : IClassifier
         using var scope = NewDisposeScope();
         foreach (var t in model.Module.parameters().Cast<Tensor>().Concat(model.Module.buffers()))
         {
-            if (t.dim() == 4 && t.is_floating_point() && t.is_contiguous() && !IsChannelsLast(t))
+            if (t.dim() == 4 && t.is_floating_point() && t.is_contiguous())
             {
                 t.set_(ToChannelsLast(t));
                 _converted.Add(t);
