@@ -70,6 +70,12 @@ public sealed class RunManifest
         Machine["dotnet"] = RuntimeInformation.FrameworkDescription;
     }
 
+    /// <summary>
+    /// The numerics verdict of the process that wrote the run (configuration, CPU, each probe's error, model checks), as
+    /// <c>Chorus.Torch.Numerics.NumericsVerdict.ToJson</c> gives it; null when no tensor work was checked.
+    /// </summary>
+    public JsonObject? Numerics { get; set; }
+
     /// <summary>Serialises to indented JSON.</summary>
     public string ToJson()
     {
@@ -84,6 +90,11 @@ public sealed class RunManifest
             ["timings_s"] = ToObject(TimingsSeconds.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Math.Round(p.Value, 3)))),
             ["results"] = ToObject(Results.Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
         };
+        if (Numerics is not null)
+        {
+            o["numerics"] = Numerics.DeepClone();
+        }
+
         if (EarlierRuns.Count > 0)
         {
             o["earlier_runs"] = EarlierRuns.DeepClone();

@@ -1,4 +1,5 @@
 using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,10 @@ internal static class Gradients
         using var grad = torch.enable_grad();
         var x = input.detach().requires_grad_(true);
         var score = TargetScore(model.Forward(x), target);
-        return Dense(torch.autograd.grad([score], [x])[0], input.dtype);
+        using (NumericsGuard.Backward())
+        {
+            return Dense(torch.autograd.grad([score], [x])[0], input.dtype);
+        }
     }
 
     /// <summary>
@@ -37,6 +41,7 @@ internal static class Gradients
         var x = input.detach().requires_grad_(true);
         var logits = model.Forward(x, layer, out var activation);
         var score = TargetScore(logits, target);
+        using var backward = NumericsGuard.Backward();
         if (needInputGradient)
         {
             var grads = torch.autograd.grad([score], [x, activation]);

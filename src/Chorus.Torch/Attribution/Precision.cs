@@ -61,7 +61,7 @@ public static class PrecisionNames
 public sealed class BFloat16Classifier : IClassifier
 {
     private readonly IClassifier _inner;
-    private readonly Dictionary<string, Tensor> _saved;
+    private readonly ModuleDtype _converted;
     private bool _disposed;
 
     /// <summary>Converts <paramref name="model"/> (float32) to bfloat16 until <see cref="Dispose"/>.</summary>
@@ -74,21 +74,7 @@ public sealed class BFloat16Classifier : IClassifier
             throw new ArgumentException("The model is already running in bfloat16.", nameof(model));
         }
 
-        _saved = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, t) in model.Module.state_dict())
-        {
-            if (t.is_floating_point() && t.dtype != ScalarType.Float32)
-            {
-                throw new ArgumentException($"Tensor '{name}' of the model is {t.dtype}; bf16 attribution needs a float32 model.", nameof(model));
-            }
-
-            if (t.is_floating_point())
-            {
-                _saved[name] = t.detach().clone();
-            }
-        }
-
-        Convert(model.Module, ScalarType.BFloat16);
+        _converted = new ModuleDtype(model.Module, ScalarType.BFloat16, "bf16 attribution");
     }
 
     /// <summary>The borrowed float32 model.</summary>
@@ -129,56 +115,8 @@ public sealed class BFloat16Classifier : IClassifier
     /// <summary>Converts the model back to float32 and restores its exact saved values; the model stays usable.</summary>
     public void Dispose()
     {
-        if (_disposed)
-        {
-            return;
-        }
-
         _disposed = true;
-        var module = _inner.Module;
-        Convert(module, ScalarType.Float32);
-        using (torch.no_grad())
-        {
-            foreach (var (name, t) in module.state_dict())
-            {
-                if (_saved.TryGetValue(name, out var saved))
-                {
-                    t.copy_(saved);
-                }
-            }
-        }
-
-        foreach (var t in _saved.Values)
-        {
-            t.Dispose();
-        }
-
-        _saved.Clear();
-    }
-
-    /// <summary>
-    /// <c>module.to(dtype)</c> applied to every module that holds tensors itself, leaves first: TorchSharp 0.107's
-    /// recursive <c>Module.to</c> fails on containers such as <c>ModuleDict</c> ("same key ... Item"), which hold none.
-    /// </summary>
-    private static void Convert(nn.Module root, ScalarType dtype)
-    {
-        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
-        foreach (var m in root.named_modules().Select(nm => nm.module).Prepend(root))
-        {
-            if (!seen.Add(m) || (!m.named_parameters(recurse: false).Any() && !m.named_buffers(recurse: false).Any()))
-            {
-                continue;
-            }
-
-            try
-            {
-                m.to(dtype);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"Cannot convert module '{m.GetName()}' ({m.GetType().Name}) to {dtype}: {e.Message}", "model", e);
-            }
-        }
+        _converted.Dispose();
     }
 }
 

@@ -3,6 +3,7 @@ using Chorus.Explanations;
 using Chorus.IO;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
 using Chorus.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -90,6 +91,9 @@ public sealed class EnsembleExplainer
 
             using var loaded = loadMember(member);
             loaded.Module.eval();
+
+            // The member's own gradients in float32 against float64, once per architecture and size (NumericsGuard).
+            NumericsGuard.CheckModel(loaded, images.Images, images.Labels, _settings.Layout);
 
             // bf16: convert each member once (not per batch); the member gets its float32 weights back afterwards.
             using var lowered = _settings.Precision == Precision.BFloat16 ? new BFloat16Classifier(loaded) : null;

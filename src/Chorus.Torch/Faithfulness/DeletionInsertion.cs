@@ -47,6 +47,7 @@ public static class DeletionInsertion
         options ??= FaithfulnessOptions.Default;
         options.Validate();
         AttributionGuard.CheckInputs(model, input, target);
+        Numerics.NumericsGuard.Ensure();   // forward passes only, but on kernels the probes have checked
         var n = (int)input.shape[0];
         var h = (int)input.shape[2];
         var w = (int)input.shape[3];

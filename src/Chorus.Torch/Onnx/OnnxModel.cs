@@ -320,10 +320,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     private void CheckInput(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        // bfloat16 too, for a model converted with module.to(bfloat16) (Attribution.BFloat16Classifier, --precision bf16).
-        if (input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+        // bfloat16 or float64 too, for a model converted with module.to(dtype): Attribution.BFloat16Classifier (--precision bf16)
+        // and the numerics guard's float64 reference (Numerics.NumericsGuard.CheckModel).
+        if (input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float64))
         {
-            throw new ArgumentException($"ONNX model '{Path.GetFileName(_path)}' takes float32 (or, converted to bfloat16, bfloat16) input, got {input.dtype}.", nameof(input));
+            throw new ArgumentException($"ONNX model '{Path.GetFileName(_path)}' takes float32 (or, converted to bfloat16 or float64, that type) input, got {input.dtype}.", nameof(input));
         }
 
         var expected = "[" + string.Join(",", _inputShape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chorus.IO;
 using Chorus.Torch.Checkpoints;
 using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -220,6 +221,8 @@ public sealed class EnsembleTrainer
     {
         // Channels-last (the default layout): the weights are NHWC-strided for this loop and NCHW again when it ends.
         // The borrowed model only runs the passes; the optimizer sees the model itself (its head, IHasHead).
+        // The model's own gradients in float32 against float64, once per architecture and size (NumericsGuard).
+        NumericsGuard.CheckModel(model, train.Images, train.Labels, _options.Layout);
         using var nhwc = _options.Layout.Borrow(model, train.Images);
         IClassifier net = nhwc is null ? model : nhwc;
         using var generator = new Generator((ulong)seed + 7919UL);
@@ -268,7 +271,11 @@ public sealed class EnsembleTrainer
                 optimizer.zero_grad();
                 var logits = net.Forward(x);
                 var loss = nn.functional.cross_entropy(logits, y);
-                loss.backward();
+                using (NumericsGuard.Backward())
+                {
+                    loss.backward();
+                }
+
                 optimizer.step();
                 lossSum += loss.item<float>() * idx.Length;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
