@@ -70,6 +70,11 @@ public static class ChorusApp
             config.AddCommand<ExplainCommand>("explain")
                 .WithDescription("Explain an ONNX classifier with one attribution method (Captum-equivalent), .npy in and out.")
                 .WithExample("explain", "--model", "model.onnx", "--input", "input.npy", "--target", "target.npy", "--method", "integrated-gradients", "--raw", "--out", "ig.npy");
+            config.AddCommand<DoctorCommand>("doctor")
+                .WithDescription("Check that this machine computes correct numbers: CPU, versions, the float32-vs-float64 numerics probes, the configuration they chose (exit 0), or none (exit 2).")
+                .WithExample("doctor")
+                .WithExample("doctor", "--compare", "--backbone", "resnet18-imagenet", "--size", "224")
+                .WithExample("doctor", "--numerics", "onednn-off");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the built-in backbones and what each needs.");
         });

@@ -40,6 +40,15 @@ public class DemoCommandTests
         Assert.NotNull(manifest["seeds"]!["training"]);
         Assert.NotNull(manifest["versions"]!["TorchSharp"]);
         Assert.NotNull(manifest["timings_s"]!["total"]);
+
+        // The numerics verdict: configuration, CPU, every probe within tolerance, and the members' model check (48 px, batch 2).
+        var numerics = manifest["numerics"]!;
+        Assert.Contains(numerics["configuration"]!.GetValue<string>(), Torch.Numerics.NumericsConfigurations.Names);
+        Assert.NotNull(numerics["cpu"]!["model"]);
+        Assert.NotNull(numerics["cpu"]!["onednn_isa"]);
+        Assert.All(numerics["probes"]!.AsArray(), p => Assert.True(p!["passed"]!.GetValue<bool>(), p.ToJsonString()));
+        var checks = numerics["model_checks"]!.AsArray();
+        Assert.Contains(checks, c => c!["input"]!.GetValue<string>() == "[2,3,48,48]" && c["passed"]!.GetValue<bool>());
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "figures", "grad-cam"), "*.png"));
         Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "run", "members"), "*.safetensors").Length);
 

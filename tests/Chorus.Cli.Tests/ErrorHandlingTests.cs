@@ -67,6 +67,7 @@ public class ErrorHandlingTests
     [InlineData("report")]
     [InlineData("explain")]
     [InlineData("models")]
+    [InlineData("doctor")]
     [InlineData("synth", "birds")]
     [InlineData("synth", "lesions")]
     [InlineData("data", "check")]

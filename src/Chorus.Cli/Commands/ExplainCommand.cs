@@ -2,9 +2,11 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Chorus.Cli.Infrastructure;
 using Chorus.IO;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
 using Chorus.Torch.Onnx;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -21,20 +23,26 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
 {
     public override int Execute(CommandContext context, ExplainCommandSettings settings, CancellationToken cancellationToken)
     {
+        // Float32 against float64 on small probes before the first tensor work (Torch.Numerics).
+        NumericsOption.Ensure(settings.Numerics);
         using var scope = NewDisposeScope();
         var input = LoadInput(settings.Input!);
         var n = input.shape[0];
         using var loaded = LoadModel(settings.Model!);
         loaded.Module.eval();
+        var target = LoadTarget(settings.Target!, n, loaded.NumClasses);
+        var layout = ExplainCommandSettings.ParseLayout(settings.Layout);
+
+        // This model's own input gradient in float32 (in the run's layout) against its float64 copy, on two of the inputs.
+        NumericsGuard.CheckModel(loaded, input, target, layout);
 
         // bf16: the model is converted once here (not per call by the factory), so --delta keeps working.
         using var lowered = ExplainCommandSettings.ParsePrecision(settings.Precision) == Precision.BFloat16 ? LowerPrecision(loaded, settings.Model!) : null;
         IClassifier lowPrecision = lowered ?? loaded;
 
         // Channels-last (the default layout) for this one call; gradients come back NCHW.
-        using var nhwc = ExplainCommandSettings.ParseLayout(settings.Layout).Borrow(lowPrecision, input);
+        using var nhwc = layout.Borrow(lowPrecision, input);
         IClassifier model = nhwc ?? lowPrecision;
-        var target = LoadTarget(settings.Target!, n, model.NumClasses);
         var baseline = settings.Baseline is null ? null : LoadBaseline(settings.Baseline, input, "--baseline");
         CheckLayer(settings.Layer, model);
 

@@ -110,11 +110,20 @@ public sealed class ExplainCommandSettings : CommandSettings
     [Description("Memory order of the model passes: channels-last (default; measured 10-30% faster on this CPU) or nchw (as Captum). Results agree to float rounding; the Captum golden files match in both.")]
     public string Layout { get; init; } = "channels-last";
 
+    [CommandOption("--numerics <NAME>")]
+    [Description(Infrastructure.NumericsOption.Help)]
+    public string? Numerics { get; init; }
+
     /// <summary>The method name after trimming and lower-casing.</summary>
     internal string MethodKey => Method.Trim().ToLowerInvariant();
 
     public override ValidationResult Validate()
     {
+        if (Infrastructure.NumericsOption.Validate(Numerics) is { } numericsError)
+        {
+            return ValidationResult.Error(numericsError);
+        }
+
         foreach (var (name, value) in new[] { ("--model", Model), ("--input", Input), ("--target", Target), ("--out", Out) })
         {
             if (string.IsNullOrWhiteSpace(value))

@@ -150,6 +150,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Memory order of the model passes when training and explaining: channels-last (default; measured 10-35% faster on this CPU) or nchw (as Captum; also to resume a run folder trained or explained before this option existed). Results agree to float rounding; recorded in the manifest.")]
     public string? Layout { get; init; }
 
+    [CommandOption("--numerics <NAME>")]
+    [Description(Infrastructure.NumericsOption.Help)]
+    public string? Numerics { get; init; }
+
     [CommandOption("--faithfulness")]
     [Description("Also compute deletion/insertion AUC (Ens-Avg vs Exp-Avg) after the explanations, as 'evaluate --faithfulness' does with its defaults (8 steps, 50 images, blur baseline). About a minute on the default demo.")]
     public bool Faithfulness { get; init; }
@@ -202,6 +206,7 @@ public class StudyCommandSettings : CommandSettings
             Figures = q ? 2 : 4,
             Seed = Seed,
             Threads = Threads ?? Environment.ProcessorCount,
+            Numerics = Numerics,
             OnBadImage = OnBadImage == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip,
             Classes = Classes,
             Roi = new Chorus.Data.Regions.RoiOptions(RoiRadius ?? 0.1, Shape: RoiShape switch
@@ -221,6 +226,11 @@ public class StudyCommandSettings : CommandSettings
     {
         try
         {
+            if (Infrastructure.NumericsOption.Validate(Numerics) is { } numericsError)
+            {
+                return ValidationResult.Error(numericsError);
+            }
+
             if (Dataset is not null && !StudySettings.GeneratedNames.Contains(Dataset))
             {
                 return ValidationResult.Error($"--dataset: unknown dataset '{Dataset}'. Known: {string.Join(", ", StudySettings.GeneratedNames)} (for a folder, use --data).");

@@ -18,6 +18,7 @@ using Chorus.Torch;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
 using Chorus.Torch.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -63,7 +64,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         });
         manifest.Results["images_explained"] = chosen.Length;
         manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
-        manifest.Save(settings.Out);
+        Save(manifest);
         WriteCurvesAndReport(test, chosen, maps, cancellationToken);
         return outcome;
     }
@@ -73,7 +74,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     {
         using var trained = Prepare(command, cancellationToken);
         trained.Manifest.TimingsSeconds.Add(KeyValuePair.Create("total", trained.Clock.Elapsed.TotalSeconds));
-        trained.Manifest.Save(settings.Out);
+        Save(trained.Manifest);
         return trained.Members;
     }
 
@@ -81,8 +82,10 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(settings.Out);
-        var manifest = NewManifest(command);
         torch.set_num_threads(settings.Threads);
+        // Float32 against float64 on small probes before the first tensor work of the run (Torch.Numerics).
+        NumericsOption.Ensure(settings.Numerics);
+        var manifest = NewManifest(command);
 
         var dataDir = settings.Data ?? Path.Combine(settings.Out, "data");
         var format = settings.Format;
@@ -115,7 +118,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             manifest.Results["test_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode)Math.Round(m.TestAccuracy, 4)).ToArray());
             manifest.Results["test_accuracy_mean"] = Math.Round(members.Average(m => m.TestAccuracy), 4);
             manifest.Results["chance_accuracy"] = Math.Round(1.0 / classes, 4);
-            manifest.Save(settings.Out);
+            Save(manifest);
             return new Trained(manifest, test, testSet, members, Factory, runDir, clock);
         }
         catch
@@ -135,6 +138,13 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         Stopwatch Clock) : IDisposable
     {
         public void Dispose() => TestSet.Dispose();
+    }
+
+    /// <summary>Saves the manifest with the numerics verdict as it stands (model checks are added as models are met).</summary>
+    private void Save(RunManifest manifest)
+    {
+        manifest.Numerics = NumericsGuard.Current?.ToJson();
+        manifest.Save(settings.Out);
     }
 
     private RunManifest NewManifest(string command)
@@ -164,7 +174,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             ["precision"] = a.Precision.ToCliName(),
             ["layout"] = a.Layout.ToCliName(),
         };
-        manifest.Save(settings.Out);
+        Save(manifest);
         return manifest;
     }
 

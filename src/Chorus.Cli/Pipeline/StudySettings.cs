@@ -76,6 +76,9 @@ public sealed record StudySettings
     /// <summary>Metrics to compute (names of the metric registry); null for the dataset's defaults (birds: com_distance, pearson; lesions: iou, pearson).</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
 
+    /// <summary>The forced numerics configuration (<c>--numerics</c>: a name, or auto); null leaves it to <c>CHORUS_NUMERICS</c> or the probes.</summary>
+    public string? Numerics { get; init; }
+
     /// <summary>Images for which figures are drawn.</summary>
     public int Figures { get; init; } = 4;
 
