@@ -13,7 +13,10 @@ public enum NumericsConfiguration
     /// <summary>
     /// oneDNN for forward passes; every backward pass Chorus runs (attribution gradients, training steps) uses ATen's own
     /// convolution kernels (<c>at::Context::setUserEnabledMkldnn(false)</c> for the duration of the backward). The
-    /// narrow fix: the broken kernels seen so far were oneDNN's <c>backward_data</c>.
+    /// narrow fix: the broken kernels seen so far were oneDNN's <c>backward_data</c>. The switch is process-wide: a forward
+    /// pass that runs on another thread while a backward pass is under way uses ATen's kernels too (correct, but not
+    /// bit-identical to the same pass with oneDNN). Chorus's own stages run one pass at a time, so their runs stay
+    /// reproducible; the test projects run one test at a time for the same reason.
     /// </summary>
     OneDnnOffInBackward,
 
