@@ -22,9 +22,9 @@ internal static class NumericsOption
             NumericsConfigurations.Parse(text);
             return null;
         }
-        catch (ArgumentException e)
+        catch (ArgumentException)
         {
-            return "--numerics: " + e.Message;
+            return $"--numerics: unknown configuration '{text}'; known: auto, {string.Join(", ", NumericsConfigurations.Names)}.";
         }
     }
 
