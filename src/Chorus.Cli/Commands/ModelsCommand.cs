@@ -16,7 +16,7 @@ public sealed class ModelsCommand(IAnsiConsole console) : Command
         }
         catch (FileNotFoundException)
         {
-            resnet18File = $"[red]missing[/] models/{PretrainedModels.ResNet18ImageNetFile} (restore NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 and rebuild)";
+            resnet18File = $"[red]missing[/] models/{PretrainedModels.ResNet18ImageNetFile}: in a clone, restore and rebuild (the build downloads NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1); in your own project, reference Chorus.Torch and build twice, or add <PackageDownload Include=\"Microsoft.ML.DnnImageFeaturizer.ResNet18\" Version=\"[[0.23.1]]\" />";
         }
 
         var table = new Table().Border(TableBorder.Rounded).AddColumns("backbone", "what it is", "input", "Grad-CAM layer", "needs");

@@ -22,8 +22,10 @@ public static class PretrainedModels
             .Distinct()
             .ToArray();
         return candidates.FirstOrDefault(File.Exists) ?? throw new FileNotFoundException(
-            $"Pretrained ResNet-18 not found (looked for {string.Join(", ", candidates)}). It is copied there by the build of Chorus.Torch " +
-            "from NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 (a PackageDownload): run 'dotnet restore' and rebuild.",
+            $"Pretrained ResNet-18 not found (looked for {string.Join(", ", candidates)}). The build copies it there from NuGet package " +
+            "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, which the Chorus.Torch package downloads at restore (no ML.NET assembly is " +
+            "referenced): build once more, or add <PackageDownload Include=\"Microsoft.ML.DnnImageFeaturizer.ResNet18\" Version=\"[0.23.1]\" /> " +
+            "to your project to have it from the first build. The chorus tool carries it.",
             candidates[0]);
     }
 
