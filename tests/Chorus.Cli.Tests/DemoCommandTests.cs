@@ -50,6 +50,10 @@ public class DemoCommandTests
         var checks = numerics["model_checks"]!.AsArray();
         Assert.Contains(checks, c => c!["input"]!.GetValue<string>() == "[2,3,48,48]" && c["passed"]!.GetValue<bool>());
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "figures", "grad-cam"), "*.png"));
+
+        // The members learned (55 % on 4 species): the baseline guard stays silent.
+        Assert.Empty(manifest["results"]!["members_below_baseline"]!.AsArray());
+        Assert.DoesNotContain("not clearly above", output, StringComparison.Ordinal);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(outDir, "run", "members"), "*.safetensors").Length);
 
         // And a second run over the same folder resumes: nothing is retrained or re-explained.

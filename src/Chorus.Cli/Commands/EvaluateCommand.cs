@@ -106,6 +106,11 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         var loaded = clock.Elapsed.TotalSeconds;
         var metrics = settings.MetricNames;
         console.MarkupLine($"Run: {run.Methods.Count} methods × {run.Members} members × {run.Chosen.Length} images; {metrics.Count} metrics.");
+        if (run.BelowBaselineWarning is { } warning)
+        {
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
         var comparisons = RunOutputs.Evaluate(run, metrics);
         var evaluated = clock.Elapsed.TotalSeconds;
         RunOutputs.Curves(run, metrics, settings.Orders);
@@ -134,6 +139,11 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
             var progress = ProgressRunner.Report<FaithfulnessProgress>(p => task.Value = p.Done);
             return FaithfulnessRunner.Run(run, options, images, progress, cancellationToken);
         });
+        if (run.BelowBaselineWarning is { } warning)
+        {
+            console.MarkupLine($"[yellow]warning:[/] faithfulness: {Markup.Escape(warning)}");
+        }
+
         var table = new Table().AddColumns("method", "deletion AUC↓ Ens", "Exp", "p", "insertion AUC↑ Ens", "Exp", "p");
         foreach (var method in run.Methods)
         {

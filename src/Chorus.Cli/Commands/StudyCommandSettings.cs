@@ -58,8 +58,28 @@ public class StudyCommandSettings : CommandSettings
     public string? TrainStages { get; init; }
 
     [CommandOption("--backbone-lr <LR>")]
-    [Description("Learning rate of the backbone (the head keeps the main rate). Default: the main rate.")]
+    [Description("Learning rate of the backbone (the head keeps --lr). Default: --lr.")]
     public double? BackboneLr { get; init; }
+
+    [CommandOption("--lr <LR>")]
+    [Description("Learning rate of the head (and of the whole model without --backbone-lr), cosine-annealed to 5 %. Default 0.003.")]
+    public double? Lr { get; init; }
+
+    [CommandOption("--batch-size <N>")]
+    [Description("Training mini-batch size. Default 64.")]
+    public int? BatchSize { get; init; }
+
+    [CommandOption("--optimizer <adam|sgd>")]
+    [Description("adam (AdamW, default) or sgd (Nesterov momentum 0.9); same weight decay.")]
+    public string? Optimizer { get; init; }
+
+    [CommandOption("--warmup <EPOCHS>")]
+    [Description("Linear learning-rate warm-up over this many epochs (fractions allowed) at the start of each training run. Default 0.")]
+    public double? Warmup { get; init; }
+
+    [CommandOption("--freeze-bn")]
+    [Description("Keep BatchNorm statistics frozen while training (layers in eval mode), e.g. a pretrained backbone's ImageNet statistics.")]
+    public bool FreezeBn { get; init; }
 
     [CommandOption("--weights <FILE>")]
     [Description("TorchVision backbones: a PyTorch state_dict (.safetensors or .pt/.pth, read without executing code) for the backbone.")]
@@ -150,6 +170,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Memory order of the model passes when training and explaining: channels-last (default; measured 10-35% faster on this CPU) or nchw (as Captum; also to resume a run folder trained or explained before this option existed). Results agree to float rounding; recorded in the manifest.")]
     public string? Layout { get; init; }
 
+    [CommandOption("--min-accuracy <F>")]
+    [Description("Stop with exit code 2, before explaining, when a member's held-out accuracy is below F (0-1). Without it, members not clearly above the majority-class baseline are only warned about and marked.")]
+    public double? MinAccuracy { get; init; }
+
     [CommandOption("--numerics <NAME>")]
     [Description(Infrastructure.NumericsOption.Help)]
     public string? Numerics { get; init; }
@@ -175,6 +199,17 @@ public class StudyCommandSettings : CommandSettings
         var lesions = new SynthLesionsOptions(count, size, 0.3, Seed);
         var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr)
         {
+            LearningRate = Lr ?? new TrainingOptions().LearningRate,
+            BatchSize = BatchSize ?? new TrainingOptions().BatchSize,
+            Optimizer = Optimizer switch
+            {
+                null => null,
+                "adam" or "adamw" => null,
+                "sgd" => TrainingOptimizer.Sgd,
+                _ => throw new ArgumentException($"--optimizer: expected adam or sgd, got '{Optimizer}'."),
+            },
+            WarmupEpochs = Warmup is > 0 ? Warmup : null,
+            FreezeBatchNorm = FreezeBn ? true : null,
             Augmentation = Augment is null ? null : AugmentationOptions.Parse(Augment),
             Layout = Layout is null ? MemoryLayout.ChannelsLast : ExplainCommandSettings.ParseLayout(Layout),
         };
@@ -207,6 +242,7 @@ public class StudyCommandSettings : CommandSettings
             Seed = Seed,
             Threads = Threads ?? Environment.ProcessorCount,
             Numerics = Numerics,
+            MinAccuracy = MinAccuracy,
             OnBadImage = OnBadImage == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip,
             Classes = Classes,
             Roi = new Chorus.Data.Regions.RoiOptions(RoiRadius ?? 0.1, Shape: RoiShape switch
@@ -229,6 +265,11 @@ public class StudyCommandSettings : CommandSettings
             if (Infrastructure.NumericsOption.Validate(Numerics) is { } numericsError)
             {
                 return ValidationResult.Error(numericsError);
+            }
+
+            if (MinAccuracy is { } minAccuracy && !(minAccuracy >= 0 && minAccuracy <= 1))
+            {
+                return ValidationResult.Error("--min-accuracy must be between 0 and 1.");
             }
 
             if (Dataset is not null && !StudySettings.GeneratedNames.Contains(Dataset))

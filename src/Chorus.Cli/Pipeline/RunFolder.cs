@@ -40,6 +40,14 @@ public sealed record RunData(
 
     /// <summary>Ids (as text) of the explained images, in map order.</summary>
     public IReadOnlyList<string> ImageIds => [.. Chosen.Select(i => Test.ImageIds[i].ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>Members (1-based) that training found not clearly above the majority-class baseline (manifest <c>results.members_below_baseline</c>).</summary>
+    public IReadOnlyList<int> MembersBelowBaseline =>
+        Manifest["results"]?["members_below_baseline"] is JsonArray a ? [.. a.Select(n => n!.GetValue<int>())] : [];
+
+    /// <summary>A one-line warning naming <see cref="MembersBelowBaseline"/>, or null when there are none.</summary>
+    public string? BelowBaselineWarning => MembersBelowBaseline.Count == 0 ? null
+        : $"member(s) {string.Join(", ", MembersBelowBaseline)} of this run were not clearly above the majority-class baseline when trained (manifest results): their maps explain models that did not learn, and they are in every Ens-Avg and Exp-Avg below.";
 }
 
 /// <summary>Reads run folders written by <see cref="StudyRunner"/> and records which test images were explained.</summary>

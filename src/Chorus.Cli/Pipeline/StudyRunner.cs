@@ -56,7 +56,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         RunFolder.WriteExplained(runDir, test, chosen);
         using var explainSet = Subset(test, chosen);
         var maps = manifest.Time("explain", () => Explain(runDir, factory, members.Count, explainSet, cancellationToken));
-        var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members));
+        var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members)) with { Baseline = Baseline(testSet, Dataset.ClassNames.Count) };
         manifest.Time("figures", () =>
         {
             DrawFigures(test, chosen, maps);
@@ -118,7 +118,17 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             manifest.Results["test_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode)Math.Round(m.TestAccuracy, 4)).ToArray());
             manifest.Results["test_accuracy_mean"] = Math.Round(members.Average(m => m.TestAccuracy), 4);
             manifest.Results["chance_accuracy"] = Math.Round(1.0 / classes, 4);
+            var baseline = Baseline(testSet, classes);
+            manifest.Results["majority_accuracy"] = Math.Round(baseline.MajorityRate, 4);
+            manifest.Results["balanced_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode?)(m.TestBalancedAccuracy is { } b ? Math.Round(b, 4) : null)).ToArray());
+            var below = BelowBaseline(members, baseline);
+            manifest.Results["members_below_baseline"] = new JsonArray(below.Select(m => (JsonNode)(m.Index + 1)).ToArray());
             Save(manifest);
+            if (settings.MinAccuracy is { } min && members.Where(m => m.TestAccuracy < min).ToList() is { Count: > 0 } weak)
+            {
+                throw new ChorusException(string.Create(CultureInfo.InvariantCulture, $"{weak.Count} of {members.Count} members reached less than --min-accuracy {min:P1} held-out accuracy ({string.Join(", ", weak.Select(m => $"member {m.Index + 1}: {m.TestAccuracy:P1}"))}); stopping before explaining. The trained members are kept in {runDir}."));
+            }
+
             return new Trained(manifest, test, testSet, members, Factory, runDir, clock);
         }
         catch
@@ -299,8 +309,32 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         }
 
         var accs = results.Select(r => r.TestAccuracy).ToList();
-        console.MarkupLine($"Ensemble of {results.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {test.Count} test images; chance is {1.0 / classes:P1}.");
+        var baseline = Baseline(test, classes);
+        console.MarkupLine($"Ensemble of {results.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {test.Count} test images; baseline: the majority class, {baseline.MajorityRate:P1} (chance 1/{classes} = {baseline.Chance:P1}).");
+        var below = BelowBaseline(results, baseline);
+        if (below.Count > 0)
+        {
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(DescribeBelow(below, baseline))} Their maps explain models that did not learn; see --lr, --backbone-lr, --warmup, --epochs.");
+        }
+
         return results;
+    }
+
+    /// <summary>The majority-class baseline of the held-out split.</summary>
+    private static ClassBaseline Baseline(ImageTensorSet test, int classes) =>
+        ClassBaseline.FromLabels(test.Labels.data<long>().ToArray().Select(l => (int)l).ToArray(), classes);
+
+    /// <summary>The members (0-based) whose held-out accuracy or balanced accuracy is not clearly above the baseline.</summary>
+    internal static IReadOnlyList<MemberResult> BelowBaseline(IReadOnlyList<MemberResult> members, ClassBaseline baseline) =>
+        members.Where(m => !baseline.IsClearlyAbove(m.TestAccuracy, m.TestBalancedAccuracy)).ToList();
+
+    /// <summary>e.g. "members 2 and 3 (12.5 %, 13.0 % held-out accuracy) are not clearly above the majority-class baseline 12.5 % (+ 6.8 points)."</summary>
+    internal static string DescribeBelow(IReadOnlyList<MemberResult> below, ClassBaseline baseline)
+    {
+        var names = below.Select(m => (m.Index + 1).ToString(CultureInfo.InvariantCulture)).ToList();
+        var which = names.Count == 1 ? $"member {names[0]}" : $"members {string.Join(", ", names.Take(names.Count - 1))} and {names[^1]}";
+        var accuracies = string.Join(", ", below.Select(m => m.TestAccuracy.ToString("P1", CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture, $"{which} ({accuracies} held-out accuracy) {(names.Count == 1 ? "is" : "are")} not clearly above the majority-class baseline {baseline.MajorityRate:P1} (needs + {baseline.AccuracyMargin * 100:F1} points, and balanced accuracy above chance {baseline.Chance:P1} + {baseline.BalancedMargin * 100:F1}).");
     }
 
     /// <summary>The test images explained: all, or <paramref name="explainCount"/> drawn with <paramref name="seed"/>, sorted.</summary>

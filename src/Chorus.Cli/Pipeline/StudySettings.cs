@@ -79,6 +79,9 @@ public sealed record StudySettings
     /// <summary>The forced numerics configuration (<c>--numerics</c>: a name, or auto); null leaves it to <c>CHORUS_NUMERICS</c> or the probes.</summary>
     public string? Numerics { get; init; }
 
+    /// <summary>Stop before explaining (exit 2) when a member's held-out accuracy is below this; null: only warn when a member is not clearly above the majority-class baseline.</summary>
+    public double? MinAccuracy { get; init; }
+
     /// <summary>Images for which figures are drawn.</summary>
     public int Figures { get; init; } = 4;
 

@@ -102,7 +102,12 @@ public static class StudyTable
         var accs = outcome.Members.Select(m => m.TestAccuracy).ToList();
         if (accs.Count > 0)
         {
-            console.MarkupLine($"Members: {accs.Count}, test accuracy {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}).");
+            var baseline = outcome.Baseline is { } b ? $"; baseline (majority class) {b.MajorityRate:P1}" : "";
+            console.MarkupLine($"Members: {accs.Count}, test accuracy {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}){baseline}.");
+            if (outcome.Baseline is { } bl && StudyRunner.BelowBaseline(outcome.Members, bl) is { Count: > 0 } below)
+            {
+                console.MarkupLine($"[yellow]Marked: {Markup.Escape(StudyRunner.DescribeBelow(below, bl))} The table above includes them.[/]");
+            }
         }
     }
 

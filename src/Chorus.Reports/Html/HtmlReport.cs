@@ -108,6 +108,13 @@ public static class HtmlReport
     private static void ResultsSection(StringBuilder sb, ReportModel model)
     {
         sb.Append("<section id=\"results\"><h2>Ens-Avg vs Exp-Avg</h2>\n");
+        if (model.Manifest?["results"]?["members_below_baseline"] is JsonArray below && below.Count > 0)
+        {
+            sb.Append("<p class=\"warn\">Member(s) ").Append(Escape(string.Join(", ", below.Select(n => n!.ToJsonString()))))
+              .Append(" were not clearly above the majority-class baseline (").Append(Escape(model.Manifest["results"]?["majority_accuracy"]?.ToJsonString() ?? "?"))
+              .Append(") when trained: their maps explain models that did not learn, and they are part of every Ens-Avg and Exp-Avg below.</p>\n");
+        }
+
         if (model.Results.Count == 0)
         {
             sb.Append("<p>No results.</p></section>\n");
@@ -328,7 +335,7 @@ public static class HtmlReport
     private const string Css = """
         body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1420px}
         h1{font-size:22px}h2{border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
-        .lead{color:#444}nav{margin:8px 0 16px}
+        .lead{color:#444}.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:6px 10px}nav{margin:8px 0 16px}
         table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}
         th{background:#f4f4f4}table.results td.key{text-align:left}
         table.kv td,table.kv th{text-align:left}

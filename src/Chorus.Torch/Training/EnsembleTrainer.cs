@@ -116,21 +116,30 @@ public sealed class EnsembleTrainer
     }
 
     /// <summary>Accuracy of <paramref name="model"/> on <paramref name="set"/> (eval mode, no gradients).</summary>
-    public static double Accuracy(IClassifier model, ImageTensorSet set, int batchSize = 256)
+    public static double Accuracy(IClassifier model, ImageTensorSet set, int batchSize = 256) => Evaluate(model, set, batchSize).Accuracy;
+
+    /// <summary>Accuracy and balanced accuracy (mean per-class recall) of <paramref name="model"/> on <paramref name="set"/> (eval mode, no gradients).</summary>
+    public static (double Accuracy, double BalancedAccuracy) Evaluate(IClassifier model, ImageTensorSet set, int batchSize = 256)
     {
         model.Module.eval();
-        long correct = 0;
+        if (set.Count == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var predictions = new List<int>(set.Count);
         using var noGrad = no_grad();
         for (var i = 0; i < set.Count; i += batchSize)
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(batchSize, set.Count - i);
             var x = set.Images.narrow(0, i, n);
-            var y = set.Labels.narrow(0, i, n);
-            correct += model.Forward(x).argmax(1).eq(y).sum().item<long>();
+            predictions.AddRange(model.Forward(x).argmax(1).data<long>().ToArray().Select(p => (int)p));
         }
 
-        return set.Count == 0 ? double.NaN : (double)correct / set.Count;
+        var labels = set.Labels.data<long>().ToArray().Select(l => (int)l).ToArray();
+        var correct = labels.Zip(predictions).Count(p => p.First == p.Second);
+        return ((double)correct / set.Count, Evaluation.ClassBaseline.BalancedAccuracy(labels, predictions));
     }
 
     private MemberResult? TryResume(string runDir, int m, string fingerprint)
@@ -181,9 +190,9 @@ public sealed class EnsembleTrainer
         }
 
         var (epochLoss, epochAcc) = FitEpochs(model, m, seed, _options.Epochs, train, progress, cancellationToken);
-        var testAcc = test is null ? double.NaN : Accuracy(model, test);
+        var (testAcc, testBalanced) = test is null ? (double.NaN, double.NaN) : Evaluate(model, test);
         var totalSteps = StepsPerEpoch(train) * _options.Epochs;
-        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false);
+        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false, double.IsNaN(testBalanced) ? null : testBalanced);
         ModuleCheckpoint.Save(model.Module, CheckpointPath(runDir, m), new Dictionary<string, string>
         {
             ["member"] = m.ToString(CultureInfo.InvariantCulture),
@@ -231,6 +240,7 @@ public sealed class EnsembleTrainer
         var n = train.Count;
         var batches = StepsPerEpoch(train);
         var totalSteps = batches * epochs;
+        var warmupSteps = (int)Math.Round((_options.WarmupEpochs ?? 0) * batches);
         var rng = new Random(unchecked((int)seed));
         var augmentation = _options.EffectiveAugmentation();
         double epochLoss = 0, epochAcc = 0;
@@ -238,6 +248,11 @@ public sealed class EnsembleTrainer
         for (var epoch = 1; epoch <= epochs; epoch++)
         {
             model.Module.train();
+            if (_options.FreezeBatchNorm == true)
+            {
+                FreezeBatchNorm(model.Module);
+            }
+
             var order = Enumerable.Range(0, n).ToArray();
             rng.Shuffle(order);
             double lossSum = 0;
@@ -262,6 +277,11 @@ public sealed class EnsembleTrainer
                 }
 
                 var lr = _options.LearningRate * (0.05 + (0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))));
+                if (warmupSteps > 0 && step < warmupSteps)
+                {
+                    lr *= (step + 1.0) / (warmupSteps + 1.0);
+                }
+
                 var g = 0;
                 foreach (var group in optimizer.ParamGroups)
                 {
@@ -290,6 +310,18 @@ public sealed class EnsembleTrainer
         return (epochLoss, epochAcc);
     }
 
+    /// <summary>Puts every BatchNorm layer of <paramref name="module"/> in eval mode: running statistics are used and kept.</summary>
+    internal static void FreezeBatchNorm(nn.Module module)
+    {
+        foreach (var (_, m) in module.named_modules())
+        {
+            if (m.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal))
+            {
+                m.eval();
+            }
+        }
+    }
+
     /// <summary>
     /// AdamW over the trainable parameters (frozen ones, <c>requires_grad = false</c>, are left out): one group at
     /// <see cref="TrainingOptions.LearningRate"/>, or, with <see cref="TrainingOptions.BackboneLearningRate"/> and a model
@@ -298,16 +330,30 @@ public sealed class EnsembleTrainer
     private optim.Optimizer CreateOptimizer(IClassifier model, out double[] baseRates)
     {
         var trainable = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        var sgd = _options.Optimizer == TrainingOptimizer.Sgd;
         if (_options.BackboneLearningRate is not { } backboneRate || model is not IHasHead withHead)
         {
             baseRates = [_options.LearningRate];
-            return optim.AdamW(trainable, _options.LearningRate, weight_decay: _options.WeightDecay);
+            return sgd
+                ? optim.SGD(trainable, _options.LearningRate, momentum: 0.9, weight_decay: _options.WeightDecay, nesterov: true)
+                : optim.AdamW(trainable, _options.LearningRate, weight_decay: _options.WeightDecay);
         }
 
         var head = withHead.HeadParameters().Where(p => p.requires_grad).ToList();
         var backbone = trainable.Where(p => !head.Any(h => ReferenceEquals(h, p) || h.Handle == p.Handle)).ToList();
-        var groups = new List<TorchSharp.Modules.AdamW.ParamGroup> { new(head, lr: _options.LearningRate, weight_decay: _options.WeightDecay) };
         baseRates = backbone.Count > 0 ? [_options.LearningRate, backboneRate] : [_options.LearningRate];
+        if (sgd)
+        {
+            var sgdGroups = new List<TorchSharp.Modules.SGD.ParamGroup> { new(head, lr: _options.LearningRate, momentum: 0.9, weight_decay: _options.WeightDecay, nesterov: true) };
+            if (backbone.Count > 0)
+            {
+                sgdGroups.Add(new(backbone, lr: backboneRate, momentum: 0.9, weight_decay: _options.WeightDecay, nesterov: true));
+            }
+
+            return optim.SGD(sgdGroups, _options.LearningRate, momentum: 0.9, weight_decay: _options.WeightDecay, nesterov: true);
+        }
+
+        var groups = new List<TorchSharp.Modules.AdamW.ParamGroup> { new(head, lr: _options.LearningRate, weight_decay: _options.WeightDecay) };
         if (backbone.Count > 0)
         {
             groups.Add(new(backbone, lr: backboneRate, weight_decay: _options.WeightDecay));

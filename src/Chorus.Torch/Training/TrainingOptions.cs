@@ -52,6 +52,29 @@ public sealed record TrainingOptions(
     public MemoryLayout Layout { get; init; } = MemoryLayout.ChannelsLast;
 
     /// <summary>
+    /// The optimizer: <see cref="TrainingOptimizer.AdamW"/> (default) or <see cref="TrainingOptimizer.Sgd"/> (momentum 0.9,
+    /// Nesterov, same weight decay). Null means AdamW and is left out of the serialised options (and so of a run's
+    /// fingerprint), so run folders from before the option resume.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(JsonStringEnumConverter<TrainingOptimizer>))]
+    public TrainingOptimizer? Optimizer { get; init; }
+
+    /// <summary>
+    /// Linear learning-rate warm-up over this many epochs (fractions allowed) at the start of every training run (the
+    /// shared pre-training and each member), before the cosine schedule. Null or 0: none (left out of the fingerprint).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? WarmupEpochs { get; init; }
+
+    /// <summary>
+    /// Keep every BatchNorm layer in eval mode while training: running statistics stay as loaded (a pretrained backbone's
+    /// ImageNet statistics) and batches are normalised with them. Null or false: BatchNorm trains as usual.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? FreezeBatchNorm { get; init; }
+
+    /// <summary>
     /// <see cref="Layout"/> as it enters the serialised options and so a run's fingerprint: <c>channels-last</c>, or
     /// nothing for NCHW, so that run folders trained before the option existed (all NCHW) resume with
     /// <see cref="MemoryLayout.Contiguous"/> (<c>--layout nchw</c>) and are retrained, not mixed, otherwise.
@@ -82,6 +105,11 @@ public sealed record TrainingOptions(
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be zero or positive.");
         }
 
+        if (WarmupEpochs is { } w && (!(w >= 0) || double.IsInfinity(w)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "The warm-up must be zero or more epochs.");
+        }
+
         Augmentation?.Validate();
     }
 
@@ -106,6 +134,16 @@ public sealed record TrainingOptions(
 public sealed record TrainingProgress(int Member, int Members, int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, string Message);
 
 /// <summary>One trained member.</summary>
+/// <summary>The optimizer of <see cref="TrainingOptions.Optimizer"/>.</summary>
+public enum TrainingOptimizer
+{
+    /// <summary>AdamW (decoupled weight decay), the default.</summary>
+    AdamW,
+
+    /// <summary>SGD with Nesterov momentum 0.9.</summary>
+    Sgd,
+}
+
 public sealed record MemberResult(
     int Index,
     long Seed,
@@ -114,4 +152,5 @@ public sealed record MemberResult(
     double TrainAccuracy,
     double TestAccuracy,
     double Seconds,
-    bool Resumed);
+    bool Resumed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TestBalancedAccuracy = null);
