@@ -1,8 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chorus.Cli.Infrastructure;
@@ -144,20 +142,18 @@ public sealed class DoctorCommand(IAnsiConsole console) : Command<DoctorCommand.
 
     private static JsonObject Versions()
     {
-        static string Of(Type t)
-        {
-            var v = t.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? t.Assembly.GetName().Version?.ToString() ?? "unknown";
-            var plus = v.IndexOf('+', StringComparison.Ordinal);
-            return plus > 0 ? v[..plus] : v;
-        }
-
+        // The same version and machine strings a run manifest records.
+        var manifest = new Runs.RunManifest();
+        manifest.CaptureMachine();
+        manifest.AddVersionOf("chorus", typeof(ChorusApp));
+        manifest.AddVersionOf("TorchSharp", typeof(torch));
         return new JsonObject
         {
-            ["chorus"] = Of(typeof(ChorusApp)),
-            ["TorchSharp"] = Of(typeof(torch)),
-            ["libtorch"] = "2.10.0 (TorchSharp-cpu 0.107.0)",
-            ["dotnet"] = RuntimeInformation.FrameworkDescription,
-            ["os"] = RuntimeInformation.OSDescription,
+            ["chorus"] = manifest.Versions["chorus"],
+            ["TorchSharp"] = manifest.Versions["TorchSharp"],
+            ["libtorch"] = TorchVersions.Libtorch,
+            ["dotnet"] = manifest.Machine["dotnet"],
+            ["os"] = manifest.Machine["os"],
             ["threads"] = torch.get_num_threads(),
             ["cores"] = Environment.ProcessorCount,
             ["native_allocator"] = NativeAllocator.Description,

@@ -167,7 +167,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.AddVersionOf("TorchSharp", typeof(torch));
         manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
         manifest.AddVersionOf("Spectre.Console", typeof(AnsiConsole));
-        manifest.Versions["libtorch"] = "2.10.0 (TorchSharp-cpu 0.107.0)";
+        manifest.Versions["libtorch"] = TorchVersions.Libtorch;
         manifest.Seeds["dataset"] = settings.GeneratesLesions ? settings.Lesions.Seed : settings.Synth.Seed;
         manifest.Seeds["training"] = settings.Training.Seed;
         manifest.Seeds["explain"] = settings.Seed;
