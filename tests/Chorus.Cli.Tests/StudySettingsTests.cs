@@ -42,4 +42,22 @@ public class StudySettingsTests
         Assert.Equal(32, given.Attribution.GradientShap.InternalBatchSize);
         Assert.Equal(MemoryLayout.Contiguous, given.Attribution.Layout);
     }
+
+    [Fact]
+    public void ToStudySettings_PretrainedBackbone_GetsTheSweptRecipe_SmallCnnKeepsOneRate_ExplicitValuesWin()
+    {
+        var resnet = new StudyCommandSettings { Backbone = "resnet18-imagenet" }.ToStudySettings().Training;
+        Assert.Equal(0.003, resnet.LearningRate, 12);
+        Assert.Equal(0.0001, resnet.BackboneLearningRate!.Value, 12);
+        Assert.Equal(0.5, resnet.WarmupEpochs);
+
+        var small = new StudyCommandSettings().ToStudySettings().Training;
+        Assert.Null(small.BackboneLearningRate);
+        Assert.Null(small.WarmupEpochs);   // run folders from before keep their fingerprint
+
+        var own = new StudyCommandSettings { Backbone = "resnet18-imagenet", Lr = 0.01, BackboneLr = 0.002, Warmup = 0 }.ToStudySettings().Training;
+        Assert.Equal(0.002, own.BackboneLearningRate!.Value, 12);
+        Assert.Null(own.WarmupEpochs);
+        Assert.Equal(0.01 / 30, new StudyCommandSettings { Backbone = "resnet18", Lr = 0.01 }.ToStudySettings().Training.BackboneLearningRate!.Value, 12);
+    }
 }

@@ -189,6 +189,19 @@ public class StudyCommandSettings : CommandSettings
     /// <summary>Whether the dataset is generated as SynthLesions.</summary>
     private bool Lesions => Data is null && Dataset == StudySettings.SynthLesionsName;
 
+    /// <summary>
+    /// The recipe for pretrained backbones (every backbone but small-cnn), when --backbone-lr and --warmup are not given:
+    /// backbone at 1/30 of the head's rate, half an epoch of warm-up. Chosen by bench/recipe-sweep.sh
+    /// (bench/results/recipe_sweep_224.md: ImageNet ResNet-18, 224 px, SynthBirds 8 species, 2 members × 3 epochs): one rate
+    /// for all parameters stayed at chance (10.4 %), backbone 1e-3 12.5 %, 3e-4 53.1 %, 1e-4 79.2 %, 1e-4 + warm-up 86.5 %.
+    /// </summary>
+    public const double PretrainedBackboneLrRatio = 30;
+
+    /// <summary>Warm-up epochs of the pretrained recipe.</summary>
+    public const double PretrainedWarmupEpochs = 0.5;
+
+    private bool Pretrained => Backbone is not null && Backbone != BackboneSpec.SmallCnn;
+
     /// <summary>Turns the options into study settings, applying --quick defaults.</summary>
     public StudySettings ToStudySettings()
     {
@@ -197,7 +210,7 @@ public class StudyCommandSettings : CommandSettings
         var count = Count ?? (q ? 400 : 2000);
         var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, count, 0.3, Seed);
         var lesions = new SynthLesionsOptions(count, size, 0.3, Seed);
-        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr)
+        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr ?? (Pretrained ? (Lr ?? new TrainingOptions().LearningRate) / PretrainedBackboneLrRatio : null))
         {
             LearningRate = Lr ?? new TrainingOptions().LearningRate,
             BatchSize = BatchSize ?? new TrainingOptions().BatchSize,
@@ -208,7 +221,7 @@ public class StudyCommandSettings : CommandSettings
                 "sgd" => TrainingOptimizer.Sgd,
                 _ => throw new ArgumentException($"--optimizer: expected adam or sgd, got '{Optimizer}'."),
             },
-            WarmupEpochs = Warmup is > 0 ? Warmup : null,
+            WarmupEpochs = (Warmup ?? (Pretrained ? PretrainedWarmupEpochs : 0)) is > 0 and var w ? w : null,
             FreezeBatchNorm = FreezeBn ? true : null,
             Augmentation = Augment is null ? null : AugmentationOptions.Parse(Augment),
             Layout = Layout is null ? MemoryLayout.ChannelsLast : ExplainCommandSettings.ParseLayout(Layout),
