@@ -14,7 +14,7 @@ namespace Chorus.Torch.Numerics;
 /// </summary>
 /// <remarks>
 /// <para><see cref="Ensure"/> runs once per process, before the first gradient Chorus computes (every backward pass
-/// enters through <see cref="EnterBackward"/>) and at the start of every CLI command that touches tensors: it runs
+/// enters through <see cref="Backward"/>) and at the start of every CLI command that touches tensors: it runs
 /// <see cref="NumericsProbes"/> under each configuration of <see cref="NumericsConfigurations.AutomaticOrder"/> until
 /// one passes, or under the forced one (<see cref="Force"/>, or the <c>CHORUS_NUMERICS</c> environment variable).
 /// When nothing passes it throws <see cref="NumericsException"/>: Chorus never computes silently wrong maps.</para>
@@ -42,7 +42,7 @@ public static class NumericsGuard
 
     private static readonly object Gate = new();
     private static readonly Dictionary<string, ModelCheck> Checked = new(StringComparer.Ordinal);
-    private static NumericsVerdict? _verdict;
+    private static volatile NumericsVerdict? _verdict;
     private static NumericsConfiguration? _forced;
     private static bool _forcedSet;
 
@@ -50,16 +50,7 @@ public static class NumericsGuard
     public static Action<string> Log { get; set; } = line => Console.Error.WriteLine(line);
 
     /// <summary>The verdict, once <see cref="Ensure"/> has run in this process; else null.</summary>
-    public static NumericsVerdict? Current
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return _verdict;
-            }
-        }
-    }
+    public static NumericsVerdict? Current => _verdict;
 
     /// <summary>
     /// Forces <paramref name="configuration"/> (null: let the probes choose) for the next <see cref="Ensure"/>, overriding
@@ -88,6 +79,12 @@ public static class NumericsGuard
     /// <exception cref="NumericsException">No configuration passes, or the forced one fails; the message names the failed probe.</exception>
     public static NumericsVerdict Ensure()
     {
+        // Every backward pass calls this: no lock once the verdict exists.
+        if (_verdict is { } decided)
+        {
+            return decided;
+        }
+
         lock (Gate)
         {
             if (_verdict is not null)
@@ -240,34 +237,14 @@ public static class NumericsGuard
         throw new NumericsException($"numerics: {check} on {verdict.Cpu} under {check.Configuration.ToCliName()}; {(verdict.Forced ? "the configuration was forced" : "no configuration left passes")}. Nothing was computed.");
     }
 
-    /// <summary>Enters a backward pass (every gradient Chorus takes): runs <see cref="Ensure"/> first, then applies the configuration's backward rule.</summary>
-    internal static void EnterBackward()
+    /// <summary>
+    /// A backward pass (every gradient Chorus takes) as a scope: runs <see cref="Ensure"/> first, then applies the
+    /// configuration's backward rule until disposed: <c>using (NumericsGuard.Backward()) { … .backward() … }</c>.
+    /// </summary>
+    internal static OneDnn.BackwardScope Backward()
     {
         Ensure();
-        OneDnn.EnterBackward();
-    }
-
-    /// <summary>Leaves a backward pass entered with <see cref="EnterBackward"/>.</summary>
-    internal static void LeaveBackward() => OneDnn.LeaveBackward();
-
-    /// <summary>A backward pass as a scope: <c>using (NumericsGuard.Backward()) { … .backward() … }</c>.</summary>
-    internal static BackwardScope Backward()
-    {
-        EnterBackward();
-        return default;
-    }
-
-    /// <summary>Forgets the verdict and the forced configuration, and turns oneDNN back on (tests only).</summary>
-    internal static void Reset()
-    {
-        lock (Gate)
-        {
-            _verdict = null;
-            _forced = null;
-            _forcedSet = false;
-            Checked.Clear();
-            OneDnn.Apply(NumericsConfiguration.Native);
-        }
+        return OneDnn.Backward();
     }
 
     private static NumericsConfiguration? FromEnvironment()
@@ -320,14 +297,9 @@ public static class NumericsGuard
                 var clock = Stopwatch.StartNew();
                 var xx = x.detach().requires_grad_(true);
                 var y = nn.functional.conv2d(nn.functional.conv2d(xx, w, null, [1, 1], [1, 1]), w, null, [1, 1], [1, 1]);
-                OneDnn.EnterBackward();
-                try
+                using (OneDnn.Backward())
                 {
                     torch.autograd.grad([y.sum()], [xx]);
-                }
-                finally
-                {
-                    OneDnn.LeaveBackward();
                 }
 
                 times.Add(clock.Elapsed.TotalMilliseconds);
@@ -414,11 +386,5 @@ public static class NumericsGuard
             var g = torch.autograd.grad([score], [x])[0];
             return (g.to_type(ScalarType.Float64).contiguous(), logits.detach().to_type(ScalarType.Float64));
         }
-    }
-
-    /// <summary>Leaves the backward pass on dispose.</summary>
-    internal readonly struct BackwardScope : IDisposable
-    {
-        public void Dispose() => LeaveBackward();
     }
 }

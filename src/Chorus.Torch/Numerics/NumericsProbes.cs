@@ -93,14 +93,9 @@ public static class NumericsProbes
 
     private static Tensor[] Grad(Tensor score, params Tensor[] wrt)
     {
-        OneDnn.EnterBackward();
-        try
+        using (OneDnn.Backward())
         {
             return [.. torch.autograd.grad([score], wrt)];
-        }
-        finally
-        {
-            OneDnn.LeaveBackward();
         }
     }
 

@@ -47,10 +47,11 @@ internal static partial class OneDnn
     }
 
     /// <summary>
-    /// Enters a backward pass: with <see cref="NumericsConfiguration.OneDnnOffInBackward"/> oneDNN is off until the last
-    /// concurrent backward pass leaves (counted, so overlapping passes on several threads never turn it back on early).
+    /// A backward pass as a scope (<c>using (OneDnn.Backward()) { … }</c>): with
+    /// <see cref="NumericsConfiguration.OneDnnOffInBackward"/> oneDNN is off until the last concurrent backward pass leaves
+    /// (counted, so overlapping passes on several threads never turn it back on early).
     /// </summary>
-    public static void EnterBackward()
+    public static BackwardScope Backward()
     {
         lock (Gate)
         {
@@ -59,10 +60,11 @@ internal static partial class OneDnn
                 Enabled = false;
             }
         }
+
+        return default;
     }
 
-    /// <summary>Leaves a backward pass entered with <see cref="EnterBackward"/>.</summary>
-    public static void LeaveBackward()
+    private static void LeaveBackward()
     {
         lock (Gate)
         {
@@ -71,6 +73,12 @@ internal static partial class OneDnn
                 Enabled = true;
             }
         }
+    }
+
+    /// <summary>Leaves the backward pass entered with <see cref="Backward"/> on dispose.</summary>
+    internal readonly struct BackwardScope : IDisposable
+    {
+        public void Dispose() => LeaveBackward();
     }
 
     /// <summary>The C library's view of an environment variable (what oneDNN reads).</summary>
