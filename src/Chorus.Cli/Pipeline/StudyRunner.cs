@@ -56,7 +56,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         RunFolder.WriteExplained(runDir, test, chosen);
         using var explainSet = Subset(test, chosen);
         var maps = manifest.Time("explain", () => Explain(runDir, factory, members.Count, explainSet, cancellationToken));
-        var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members)) with { Baseline = Baseline(testSet, Dataset.ClassNames.Count) };
+        var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members)) with { Baseline = trained.Baseline };
         manifest.Time("figures", () =>
         {
             DrawFigures(test, chosen, maps);
@@ -114,14 +114,15 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         try
         {
             using var trainSet = ImageTensorSet.FromArrays(train.Pixels, train.Labels, 3, train.Size, train.Size);
-            var members = manifest.Time("train", () => Train(runDir, Factory, trainSet, testSet, classes, cancellationToken));
+            var members = manifest.Time("train", () => Train(runDir, Factory, trainSet, testSet, cancellationToken));
+            var baseline = ClassBaseline.FromLabels(test.Labels, classes);
+            var below = BelowBaseline(members, baseline);
+            ReportAccuracy(members, baseline, below, test.Count);
             manifest.Results["test_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode)Math.Round(m.TestAccuracy, 4)).ToArray());
             manifest.Results["test_accuracy_mean"] = Math.Round(members.Average(m => m.TestAccuracy), 4);
             manifest.Results["chance_accuracy"] = Math.Round(1.0 / classes, 4);
-            var baseline = Baseline(testSet, classes);
             manifest.Results["majority_accuracy"] = Math.Round(baseline.MajorityRate, 4);
             manifest.Results["balanced_accuracy_per_member"] = new JsonArray(members.Select(m => (JsonNode?)(m.TestBalancedAccuracy is { } b ? Math.Round(b, 4) : null)).ToArray());
-            var below = BelowBaseline(members, baseline);
             manifest.Results["members_below_baseline"] = new JsonArray(below.Select(m => (JsonNode)(m.Index + 1)).ToArray());
             Save(manifest);
             if (settings.MinAccuracy is { } min && members.Where(m => m.TestAccuracy < min).ToList() is { Count: > 0 } weak)
@@ -129,7 +130,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
                 throw new ChorusException(string.Create(CultureInfo.InvariantCulture, $"{weak.Count} of {members.Count} members reached less than --min-accuracy {min:P1} held-out accuracy ({string.Join(", ", weak.Select(m => $"member {m.Index + 1}: {m.TestAccuracy:P1}"))}); stopping before explaining. The trained members are kept in {runDir}."));
             }
 
-            return new Trained(manifest, test, testSet, members, Factory, runDir, clock);
+            return new Trained(manifest, test, testSet, members, baseline, Factory, runDir, clock);
         }
         catch
         {
@@ -143,6 +144,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         LoadedSplit Test,
         ImageTensorSet TestSet,
         IReadOnlyList<MemberResult> Members,
+        ClassBaseline Baseline,
         Func<IClassifier> Factory,
         string RunDir,
         Stopwatch Clock) : IDisposable
@@ -277,7 +279,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         }
     }
 
-    private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, int classes, CancellationToken cancellationToken)
+    private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, CancellationToken cancellationToken)
     {
         var options = settings.Training;
         var trainer = new EnsembleTrainer(factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe());
@@ -308,21 +310,19 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             console.MarkupLine($"[grey]{resumed} of {results.Count} members already trained in {Markup.Escape(runDir)}; kept.[/]");
         }
 
-        var accs = results.Select(r => r.TestAccuracy).ToList();
-        var baseline = Baseline(test, classes);
-        console.MarkupLine($"Ensemble of {results.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {test.Count} test images; baseline: the majority class, {baseline.MajorityRate:P1} (chance 1/{classes} = {baseline.Chance:P1}).");
-        var below = BelowBaseline(results, baseline);
+        return results;
+    }
+
+    /// <summary>The members' held-out accuracy against the majority-class baseline, and a warning naming those not clearly above it.</summary>
+    private void ReportAccuracy(IReadOnlyList<MemberResult> members, ClassBaseline baseline, IReadOnlyList<MemberResult> below, int testCount)
+    {
+        var accs = members.Select(r => r.TestAccuracy).ToList();
+        console.MarkupLine($"Ensemble of {members.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {testCount} test images; baseline: the majority class, {baseline.MajorityRate:P1} (chance 1/{baseline.Classes} = {baseline.Chance:P1}).");
         if (below.Count > 0)
         {
             console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(DescribeBelow(below, baseline))} Their maps explain models that did not learn; see --lr, --backbone-lr, --warmup, --epochs.");
         }
-
-        return results;
     }
-
-    /// <summary>The majority-class baseline of the held-out split.</summary>
-    private static ClassBaseline Baseline(ImageTensorSet test, int classes) =>
-        ClassBaseline.FromLabels(test.Labels.data<long>().ToArray().Select(l => (int)l).ToArray(), classes);
 
     /// <summary>The members (0-based) whose held-out accuracy or balanced accuracy is not clearly above the baseline.</summary>
     internal static IReadOnlyList<MemberResult> BelowBaseline(IReadOnlyList<MemberResult> members, ClassBaseline baseline) =>
