@@ -50,12 +50,23 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         var method = AttributionMethodFactory.Create(settings.MethodKey, BuildSettings(settings, input, baseline), generator);
         var watch = Stopwatch.StartNew();
         Tensor? delta = null;
+        IntegratedGradientsConvergence? convergence = null;
         Tensor result;
         try
         {
-            result = method is IntegratedGradients ig && settings.Delta is not null
-                ? ig.Attribute(model, input, target, out delta)
-                : method.Attribute(model, input, target);
+            // Under bf16 the model is lowered already, so the precision wrapper would pass the call straight through.
+            var ig = (method is PrecisionAttribution p ? p.Inner : method) as IntegratedGradients;
+            if (ig is not null && settings.Tolerance is not null)
+            {
+                result = ig.AttributeWithConvergence(model, input, target, out convergence);
+                delta = settings.Delta is null ? null : torch.tensor(convergence.Deltas).to_type(input.dtype);
+            }
+            else
+            {
+                result = ig is not null && settings.Delta is not null
+                    ? ig.Attribute(model, input, target, out delta)
+                    : method.Attribute(model, input, target);
+            }
         }
         catch (ArgumentException e) when (e.ParamName is "baseline" or "references" or "layer")
         {
@@ -73,6 +84,13 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         }
 
         Summarise(settings, output, seconds, delta);
+        if (convergence is not null)
+        {
+            for (var i = 0; i < convergence.Steps.Length; i++)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"  image {i}: {convergence.Steps[i]} steps, relative gap {convergence.RelativeGaps[i]:G3}{(convergence.RelativeGaps[i] > settings.Tolerance ? " [yellow](above the tolerance at the cap)[/]" : "")}");
+            }
+        }
         return 0;
     }
 
@@ -85,7 +103,7 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         {
             Saliency = new SaliencyOptions(s.Abs ?? true),
             IntegratedGradients = new IntegratedGradientsOptions(
-                s.Steps ?? 50, ExplainCommandSettings.ParseRule(s.Rule) ?? IntegrationRule.GaussLegendre, tensorBaseline, s.InternalBatchSize),
+                s.Steps ?? 50, ExplainCommandSettings.ParseRule(s.Rule) ?? IntegrationRule.GaussLegendre, tensorBaseline, s.InternalBatchSize) { Tolerance = s.Tolerance },
             GradientShap = new GradientShapOptions(
                 s.References is null ? null : LoadReferences(s.References, input),
                 s.Samples ?? defaults.GradientShap.Samples,

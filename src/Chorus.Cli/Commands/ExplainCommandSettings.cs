@@ -46,6 +46,10 @@ public sealed class ExplainCommandSettings : CommandSettings
     [Description("Integrated gradients: integration steps (Captum n_steps). Default 50.")]
     public int? Steps { get; init; }
 
+    [CommandOption("--tolerance <X>")]
+    [Description("Integrated gradients, adaptive: per image, steps climb 8, 16, 32, ... up to --steps until |sum(attr) - (f(x) - f(baseline))| <= X * |f(x) - f(baseline)|; prints each image's steps and gap. Default: off.")]
+    public double? Tolerance { get; init; }
+
     [CommandOption("--rule <NAME>")]
     [Description("Integrated gradients: gauss-legendre, riemann-left, riemann-right, riemann-middle or riemann-trapezoid. Default gauss-legendre.")]
     public string? Rule { get; init; }
@@ -140,6 +144,16 @@ public sealed class ExplainCommandSettings : CommandSettings
         if (Of is not null && MethodKey != NoiseTunnel.CliName)
         {
             return ValidationResult.Error("--of only applies to --method smoothgrad.");
+        }
+
+        if (Tolerance is not null && MethodKey != IntegratedGradients.CliName)
+        {
+            return ValidationResult.Error("--tolerance only applies to --method integrated-gradients.");
+        }
+
+        if (Tolerance is { } tolerance && !(tolerance > 0 && double.IsFinite(tolerance)))
+        {
+            return ValidationResult.Error($"--tolerance must be a positive number (e.g. 0.05); got {tolerance}.");
         }
 
         if (Delta is not null && MethodKey != IntegratedGradients.CliName)

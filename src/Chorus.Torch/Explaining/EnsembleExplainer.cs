@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Chorus.Explanations;
 using Chorus.IO;
 using Chorus.Torch.Attribution;
@@ -55,6 +56,13 @@ public sealed class EnsembleExplainer
         Path.Combine(runDir, "maps", method, string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.npy"));
 
     /// <summary>
+    /// Path of one member's adaptive Integrated Gradients report (<see cref="IntegratedGradientsOptions.Tolerance"/>): a CSV
+    /// with one row per image, <c>image,steps,relative_gap</c>.
+    /// </summary>
+    public static string ConvergencePath(string runDir, int member) =>
+        Path.Combine(runDir, "maps", IntegratedGradients.CliName, string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.steps.csv"));
+
+    /// <summary>
     /// Explains <paramref name="images"/> (targets = its labels) with <paramref name="members"/> members loaded by
     /// <paramref name="loadMember"/>; returns maps[method][member][image].
     /// </summary>
@@ -104,6 +112,7 @@ public sealed class EnsembleExplainer
             IClassifier model = nhwc ?? lowPrecision;
             using var generator = new Generator((ulong)(_seed + member));
             var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
+            var convergence = new StringBuilder("image,steps,relative_gap\n");
             var fused = missing.Where(Fused.Contains).ToList();
             var others = missing.Where(m => !Fused.Contains(m)).Select(m => AttributionMethodFactory.Create(m, _settings, generator)).ToList();
             for (var start = 0; start < n; start += _batchSize)
@@ -132,7 +141,20 @@ public sealed class EnsembleExplainer
                 foreach (var method in others)
                 {
                     using var inner = NewDisposeScope();
-                    var attr = method.Attribute(model, x, y);
+                    Tensor attr;
+                    if (Adaptive(method) is { } ig)
+                    {
+                        attr = ig.AttributeWithConvergence(model, x, y, out var report);
+                        for (var k = 0; k < count; k++)
+                        {
+                            convergence.Append(CultureInfo.InvariantCulture, $"{start + k},{report.Steps[k]},{report.RelativeGaps[k]:R}\n");
+                        }
+                    }
+                    else
+                    {
+                        attr = method.Attribute(model, x, y);
+                    }
+
                     var isLayer = attr.shape[1] == 1 && method.Name.StartsWith("grad-cam", StringComparison.Ordinal);
                     if (attr.shape[2] != h || attr.shape[3] != w)
                     {
@@ -145,6 +167,12 @@ public sealed class EnsembleExplainer
                 progress?.Report(new ExplainProgress(member, members, start + count, n, false));
             }
 
+            // Written before the maps, so maps on disk always come with the steps that made them.
+            if (others.Any(o => Adaptive(o) is not null))
+            {
+                AtomicFile.WriteAllText(ConvergencePath(runDir, member), convergence.ToString());
+            }
+
             foreach (var m in missing)
             {
                 NpyArray.FromFloats(buffers[m], n, h, w).Save(MapsPath(runDir, m, member));
@@ -154,6 +182,11 @@ public sealed class EnsembleExplainer
 
         return result;
     }
+
+    // Integrated Gradients with a tolerance, also behind a precision wrapper (the model here is already lowered, so the
+    // wrapper would pass the call straight through).
+    private static IntegratedGradients? Adaptive(IAttributionMethod method) =>
+        (method is PrecisionAttribution p ? p.Inner : method) is IntegratedGradients { Options.Tolerance: not null } ig ? ig : null;
 
     private void Copy(Tensor attributions, bool layerMap, float[] buffer, int start, int h, int w)
     {

@@ -122,4 +122,27 @@ public class EnsembleExplainerTests
 
         Assert.True(File.Exists(EnsembleExplainer.MapsPath(dir, GradCam.CliName, 1)));
     }
+
+    [Fact]
+    public void Explain_AdaptiveIntegratedGradients_WritesStepsAndGapPerImage_BeforeTheMaps()
+    {
+        using var data = EnsembleTrainerTests.QuadrantSet(5, 16, 4);
+        var (dir, load) = TwoMembers(data);
+        var settings = Settings with { IntegratedGradients = new IntegratedGradientsOptions { Steps = 16, Tolerance = 0.05, StartSteps = 4 } };
+
+        var maps = new EnsembleExplainer(settings, batchSize: 3).Explain(dir, load, 2, data, [IntegratedGradients.CliName]);
+
+        for (var m = 0; m < 2; m++)
+        {
+            var lines = File.ReadAllLines(EnsembleExplainer.ConvergencePath(dir, m));
+            Assert.Equal("image,steps,relative_gap", lines[0]);
+            Assert.Equal(6, lines.Length);
+            var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(["0", "1", "2", "3", "4"], rows.Select(r => r[0]));
+            Assert.All(rows, r => Assert.Contains(int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture), new[] { 4, 8, 16 }));
+            Assert.All(rows, r => Assert.True(double.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        }
+
+        Assert.Equal(2, maps[IntegratedGradients.CliName].Length);
+    }
 }
