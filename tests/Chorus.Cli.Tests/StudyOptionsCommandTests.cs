@@ -118,7 +118,36 @@ public class StudyOptionsCommandTests
         Assert.Contains("--layout", output2);
     }
 
+    [Fact]
+    public async Task Demo_IgTolerance_RecordsStepsPerImage_AndRefusesToReuseMapsOfAnotherTolerance()
+    {
+        // Given the quick demo with adaptive Integrated Gradients only
+        var outDir = Path.Combine(TestPaths.TempDir(), "ig-tolerance-run");
+        string[] args = ["demo", "--quick", "--members", "2", "--explain", "4", "--methods", "integrated-gradients", "--ig-tolerance", "0.05", "--out", outDir];
+
+        // When
+        var (code, output) = await CliRunner.RunAsync(args);
+
+        // Then: steps and gap per image and member on disk, a summary in the manifest, the tolerance in the map settings
+        Assert.True(code == 0, output);
+        var steps = File.ReadAllLines(Path.Combine(outDir, "run", "maps", "integrated-gradients", "member-01.steps.csv"));
+        Assert.Equal(5, steps.Length);
+        var convergence = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["results"]!["integrated_gradients_convergence"]!;
+        Assert.Equal(0.05, convergence["tolerance"]!.GetValue<double>());
+        Assert.Equal(8, convergence["maps"]!.GetValue<int>());
+        Assert.InRange(convergence["mean_steps"]!.GetValue<double>(), 8, 16);
+        Assert.Contains("Tolerance = 0.05", File.ReadAllText(Path.Combine(outDir, "run", "maps", "settings.txt")));
+
+        // When: resumed with another tolerance
+        var (code2, output2) = await CliRunner.RunAsync([.. args[..^4], "--ig-tolerance", "0.01", "--out", outDir]);
+
+        // Then: refused, naming the setting, instead of reusing maps made with 0.05
+        Assert.Equal(2, code2);
+        Assert.Contains("Tolerance = 0.01", output2);
+    }
+
     [Theory]
+    [InlineData("--ig-tolerance", "0", "--ig-tolerance")]
     [InlineData("--classes", "3-1x", "--classes")]
     [InlineData("--roi-shape", "square", "--roi-shape")]
     [InlineData("--augment", "heavy", "augment")]

@@ -74,12 +74,16 @@ public class StudyCommandSettings : CommandSettings
     public string? Optimizer { get; init; }
 
     [CommandOption("--warmup <EPOCHS>")]
-    [Description("Linear learning-rate warm-up over this many epochs (fractions allowed) at the start of each training run. Default 0.")]
+    [Description("Linear learning-rate warm-up over this many epochs (fractions allowed) at the start of each training run. Default: 0.5 for pretrained backbones, 0 otherwise.")]
     public double? Warmup { get; init; }
 
     [CommandOption("--freeze-bn")]
     [Description("Keep BatchNorm statistics frozen while training (layers in eval mode), e.g. a pretrained backbone's ImageNet statistics.")]
     public bool FreezeBn { get; init; }
+
+    [CommandOption("--no-trunk-cache")]
+    [Description("With frozen early stages (--train-stages N), run the frozen stages in every training step instead of computing their output once per image (kept in --cache, or in the run folder's cache/). The cache applies only without --augment (flips are cached); results agree to float rounding.")]
+    public bool NoTrunkCache { get; init; }
 
     [CommandOption("--weights <FILE>")]
     [Description("TorchVision backbones: a PyTorch state_dict (.safetensors or .pt/.pth, read without executing code) for the backbone.")]
@@ -112,6 +116,10 @@ public class StudyCommandSettings : CommandSettings
     [CommandOption("--ig-steps <N>")]
     [Description("Integrated Gradients steps (Gauss-Legendre). Default 50 (Captum; 16 with --quick).")]
     public int? IgSteps { get; init; }
+
+    [CommandOption("--ig-tolerance <X>")]
+    [Description("Adaptive Integrated Gradients: per image, steps climb 8, 16, 32, ... up to --ig-steps until the completeness gap |sum(attr) - (f(x) - f(baseline))| is at most X times |f(x) - f(baseline)|; steps and gap per image go to maps/integrated-gradients/member-XX.steps.csv. Default: off (every image gets --ig-steps). See the README for what it saves and costs.")]
+    public double? IgTolerance { get; init; }
 
     [CommandOption("--gs-samples <N>")]
     [Description("Gradient SHAP samples per image. Default 5 (Captum).")]
@@ -223,6 +231,7 @@ public class StudyCommandSettings : CommandSettings
             },
             WarmupEpochs = (Warmup ?? (Pretrained ? PretrainedWarmupEpochs : 0)) is > 0 and var w ? w : null,
             FreezeBatchNorm = FreezeBn ? true : null,
+            CacheTrunk = !NoTrunkCache,
             Augmentation = Augment is null ? null : AugmentationOptions.Parse(Augment),
             Layout = Layout is null ? MemoryLayout.ChannelsLast : ExplainCommandSettings.ParseLayout(Layout),
         };
@@ -230,7 +239,7 @@ public class StudyCommandSettings : CommandSettings
         var gsSamples = GsSamples ?? 5;
         var attribution = new AttributionSettings
         {
-            IntegratedGradients = new IntegratedGradientsOptions { Steps = igSteps, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, igSteps) },
+            IntegratedGradients = new IntegratedGradientsOptions { Steps = igSteps, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, igSteps), Tolerance = IgTolerance },
             GradientShap = new GradientShapOptions { Samples = gsSamples, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, gsSamples) },
             GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
             Precision = Precision is null ? Torch.Attribution.Precision.Float32 : ExplainCommandSettings.ParsePrecision(Precision),
@@ -333,6 +342,11 @@ public class StudyCommandSettings : CommandSettings
             s.Training.Validate();
             s.Backbone.Validate();
             s.Roi.Validate();
+            if (IgTolerance is { } tolerance && !(tolerance > 0 && double.IsFinite(tolerance)))
+            {
+                return ValidationResult.Error($"--ig-tolerance must be a positive number (a fraction of |f(x) - f(baseline)|, e.g. 0.05); got {tolerance}.");
+            }
+
             if (s.TestFraction is <= 0 or >= 1)
             {
                 return ValidationResult.Error("--test-fraction must be in (0, 1).");

@@ -39,6 +39,9 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private StudySettings? _resolved;
     private StudyDataset? _dataset;
 
+    // Whether the members were trained from cached frozen-trunk outputs (recorded in the manifest).
+    private bool TrunkCacheUsed { get; set; }
+
     /// <summary>The settings as run: the given ones with the dataset's defaults filled in after <see cref="Run"/> or <see cref="TrainOnly"/>.</summary>
     public StudySettings Settings => _resolved ?? settings;
 
@@ -63,10 +66,45 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             return 0;
         });
         manifest.Results["images_explained"] = chosen.Length;
+        if (IgConvergence(runDir, members.Count) is { } convergence)
+        {
+            manifest.Results["integrated_gradients_convergence"] = convergence;
+        }
+
         manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
         Save(manifest);
         WriteCurvesAndReport(test, chosen, maps, cancellationToken);
         return outcome;
+    }
+
+    // Adaptive IG (--ig-tolerance): steps and gaps over every member and image, from the members' steps files.
+    private System.Text.Json.Nodes.JsonObject? IgConvergence(string runDir, int members)
+    {
+        var tolerance = settings.Attribution.IntegratedGradients.Tolerance;
+        if (tolerance is null || !settings.Methods.Contains(IntegratedGradients.CliName))
+        {
+            return null;
+        }
+
+        var rows = Enumerable.Range(0, members).Select(m => EnsembleExplainer.ConvergencePath(runDir, m)).Where(File.Exists)
+            .SelectMany(p => File.ReadLines(p).Skip(1)).Select(l => l.Split(','))
+            .Select(f => (Steps: int.Parse(f[1], CultureInfo.InvariantCulture), Gap: double.Parse(f[2], CultureInfo.InvariantCulture))).ToList();
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var cap = settings.Attribution.IntegratedGradients.Steps;
+        return new System.Text.Json.Nodes.JsonObject
+        {
+            ["tolerance"] = tolerance.Value,
+            ["cap_steps"] = cap,
+            ["mean_steps"] = rows.Average(r => r.Steps),
+            ["maps_at_cap"] = rows.Count(r => r.Steps == cap),
+            ["maps_above_tolerance"] = rows.Count(r => r.Gap > tolerance.Value),
+            ["max_relative_gap"] = rows.Max(r => r.Gap),
+            ["maps"] = rows.Count,
+        };
     }
 
     /// <summary>Dataset and training only (<c>chorus train</c>): returns the members.</summary>
@@ -115,6 +153,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         {
             using var trainSet = ImageTensorSet.FromArrays(train.Pixels, train.Labels, 3, train.Size, train.Size);
             var members = manifest.Time("train", () => Train(runDir, Factory, trainSet, testSet, cancellationToken));
+            manifest.Results["trained_from_trunk_cache"] = TrunkCacheUsed;
             var baseline = ClassBaseline.FromLabels(test.Labels, classes);
             var below = BelowBaseline(members, baseline);
             ReportAccuracy(members, baseline, below, test.Count);
@@ -282,7 +321,9 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, CancellationToken cancellationToken)
     {
         var options = settings.Training;
-        var trainer = new EnsembleTrainer(factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe());
+        var trainer = new EnsembleTrainer(
+            factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
+            trunkCacheDir: settings.Cache ?? Path.Combine(runDir, "cache"));
         var results = ProgressRunner.Run(console, ctx =>
         {
             var tasks = new Dictionary<int, ProgressTask>();
@@ -304,6 +345,12 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             });
             return trainer.Train(runDir, train, test, progress, cancellationToken);
         });
+        if (trainer.TrunkCacheUse.Used)
+        {
+            console.MarkupLine($"[grey]Members trained from the frozen trunk's outputs, computed once per image{(trainer.TrunkCacheUse.FromDisk ? " (read from the cache)" : "")}.[/]");
+        }
+
+        TrunkCacheUsed = trainer.TrunkCacheUse.Used;
         var resumed = results.Count(r => r.Resumed);
         if (resumed > 0)
         {

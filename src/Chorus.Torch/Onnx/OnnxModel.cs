@@ -219,6 +219,84 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         return output;
     }
 
+    /// <summary>
+    /// A tensor that splits the graph in two: the nodes up to its producer (the trunk) and the nodes after it, which read
+    /// nothing the trunk computed except this tensor (and constants). Returns the first such tensor that is an input of
+    /// the first node consuming one of <paramref name="parameters"/> (parameter names as in <c>named_parameters</c>), or
+    /// null when that tensor does not split the graph. With no such node, the output itself (the whole graph is trunk).
+    /// </summary>
+    public string? FindCut(IReadOnlyCollection<string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var registered = _registered.Where(kv => parameters.Contains(kv.Value)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        var first = Array.FindIndex(_nodes, n => n.Inputs.Any(registered.Contains));
+        if (first < 0)
+        {
+            return _outputName;
+        }
+
+        foreach (var candidate in _nodes[first].Inputs.Where(i => i.Length > 0 && _batched.Contains(i)))
+        {
+            var producer = Array.FindIndex(_nodes, n => n.Outputs.Contains(candidate));
+            if (producer >= 0 && IsCut(candidate, producer))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The value of <paramref name="cut"/> (<see cref="FindCut"/>) for <paramref name="input"/>: the trunk's nodes only.</summary>
+    public Tensor ForwardTo(Tensor input, string cut)
+    {
+        CheckInput(input);
+        var producer = CutProducer(cut);
+        using var scope = NewDisposeScope();
+        var values = Execute(_inputName, input, 0, producer + 1, cut, shapes: null);
+        return values[cut].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The output (as <see cref="Forward(Tensor)"/>) from <paramref name="cut"/>'s value: the nodes after the trunk only.</summary>
+    public Tensor ForwardFrom(string cut, Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var producer = CutProducer(cut);
+        using var scope = NewDisposeScope();
+        if (cut == _outputName)
+        {
+            return (_flattenOutput && value.dim() > 2 ? value.flatten(1) : value.alias()).MoveToOuterDisposeScope();
+        }
+
+        var values = Execute(cut, value, producer + 1, _nodes.Length, null, shapes: null);
+        var result = values[_outputName];
+        if (_flattenOutput && result.dim() > 2)
+        {
+            result = result.flatten(1);
+        }
+
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private int CutProducer(string cut)
+    {
+        ArgumentNullException.ThrowIfNull(cut);
+        var producer = Array.FindIndex(_nodes, n => n.Outputs.Contains(cut));
+        if (producer < 0 || !IsCut(cut, producer))
+        {
+            throw new ArgumentException($"'{cut}' does not split this ONNX graph in two (see FindCut).", nameof(cut));
+        }
+
+        return producer;
+    }
+
+    // After the producer, no node reads a tensor computed at or before it, other than the cut.
+    private bool IsCut(string cut, int producer)
+    {
+        var before = new HashSet<string>(_nodes.Take(producer + 1).SelectMany(n => n.Outputs), StringComparer.Ordinal) { _inputName };
+        return _nodes.Skip(producer + 1).All(n => n.Inputs.All(i => i == cut || !before.Contains(i)));
+    }
+
     private Tensor Run(Tensor input, string? layer, out Tensor? activation)
     {
         CheckInput(input);
@@ -248,11 +326,18 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
     /// Records each tensor's shape in <paramref name="shapes"/> when given. Call inside a dispose scope.
     /// </summary>
     /// <exception cref="InvalidOperationException">A node fails; the message names it and its input shapes.</exception>
-    private Dictionary<string, Tensor> Execute(Tensor input, string? keep, Dictionary<string, long[]>? shapes)
+    private Dictionary<string, Tensor> Execute(Tensor input, string? keep, Dictionary<string, long[]>? shapes) =>
+        Execute(_inputName, input, 0, _nodes.Length, keep, shapes);
+
+    /// <summary>
+    /// Runs nodes [<paramref name="from"/>, <paramref name="to"/>) with <paramref name="seedName"/> = <paramref name="seed"/>
+    /// (the graph input, or a cut tensor, <see cref="FindCut"/>); the seed is never freed here.
+    /// </summary>
+    private Dictionary<string, Tensor> Execute(string seedName, Tensor seed, int from, int to, string? keep, Dictionary<string, long[]>? shapes)
     {
         var weights = Weights();
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_inputName] = input };
-        for (var i = 0; i < _nodes.Length; i++)
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [seedName] = seed };
+        for (var i = from; i < to; i++)
         {
             var node = _nodes[i];
             var inputs = node.Inputs.Select(n => n.Length == 0 ? null : values.TryGetValue(n, out var t) ? t : weights.TryGetValue(n, out var w) ? w
@@ -307,7 +392,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
             // Free intermediates no later node needs (autograd keeps what backward needs).
             foreach (var name in node.Inputs.Distinct())
             {
-                if (name != _inputName && name != _outputName && name != keep && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
+                if (name != seedName && name != _outputName && name != keep && _lastUse.GetValueOrDefault(name) == i && values.Remove(name, out var dead))
                 {
                     dead.Dispose();
                 }

@@ -26,12 +26,19 @@ public sealed class EnsembleTrainer
     private readonly Func<IClassifier> _factory;
     private readonly TrainingOptions _options;
     private readonly string _modelDescription;
+    private readonly string? _trunkCacheDir;
+    private TrunkFeatures? _trunk;
 
     /// <param name="factory">Creates a fresh, untrained classifier (always the same architecture).</param>
     /// <param name="options">Training options (validated here).</param>
     /// <param name="modelDescription">Architecture name recorded with each member, e.g. <c>small-cnn</c>.</param>
-    public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription)
+    /// <param name="trunkCacheDir">
+    /// Where frozen-trunk outputs are stored between runs (<see cref="TrunkFeatures"/>; see <see cref="TrainingOptions.CacheTrunk"/>).
+    /// Null: they are computed once per <see cref="Train"/> call and kept in memory only.
+    /// </param>
+    public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription, string? trunkCacheDir = null)
     {
+        _trunkCacheDir = trunkCacheDir;
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -52,6 +59,28 @@ public sealed class EnsembleTrainer
         ImageTensorSet? test,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
+    {
+        TrunkCacheUse = (false, false);
+        try
+        {
+            return TrainAll(runDir, train, test, progress, cancellationToken);
+        }
+        finally
+        {
+            _trunk?.Dispose();
+            _trunk = null;
+        }
+    }
+
+    /// <summary>Whether the last <see cref="Train"/> call trained from cached frozen-trunk outputs, and whether they came from disk.</summary>
+    public (bool Used, bool FromDisk) TrunkCacheUse { get; private set; }
+
+    private IReadOnlyList<MemberResult> TrainAll(
+        string runDir,
+        ImageTensorSet train,
+        ImageTensorSet? test,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(runDir, "members"));
         var fingerprint = $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
@@ -232,6 +261,8 @@ public sealed class EnsembleTrainer
         // The borrowed model only runs the passes; the optimizer sees the model itself (its head, IHasHead).
         // The model's own gradients in float32 against float64, once per architecture and size (NumericsGuard).
         NumericsGuard.CheckModel(model, train.Images, train.Labels, _options.Layout);
+        var trunk = Trunk(model, train);
+        var split = trunk is null ? null : (BackboneClassifier)model;
         using var nhwc = _options.Layout.Borrow(model, train.Images);
         IClassifier net = nhwc is null ? model : nhwc;
         using var generator = new Generator((ulong)seed + 7919UL);
@@ -264,16 +295,18 @@ public sealed class EnsembleTrainer
                 using var scope = NewDisposeScope();
                 var idx = order.AsSpan(b * _options.BatchSize, Math.Min(_options.BatchSize, n - (b * _options.BatchSize))).ToArray();
                 var index = tensor(idx.Select(i => (long)i).ToArray());
-                var x = train.Images.index_select(0, index);
                 var y = train.Labels.index_select(0, index);
-                if (augmentation is not null)
+                Tensor logits;
+                if (trunk is not null)
                 {
-                    x = Augmentation.Apply(x, augmentation, augmentationGenerator!);
+                    // The same flips as below, drawn from the same generator; the trunk outputs of both orientations are cached.
+                    var flip = _options.HorizontalFlip ? rand([idx.Length], generator: generator).lt(0.5) : null;
+                    var t = trunk.Batch(index, flip);
+                    logits = split!.ForwardFromTrunk(_options.Layout == MemoryLayout.ChannelsLast ? ChannelsLastClassifier.ToChannelsLast(t) : t);
                 }
-                else if (_options.HorizontalFlip)
+                else
                 {
-                    var flip = rand([idx.Length], generator: generator).lt(0.5).view(-1, 1, 1, 1);
-                    x = where(flip, x.flip(3), x);
+                    logits = net.Forward(Augment(train.Images.index_select(0, index), idx.Length, augmentation, augmentationGenerator, generator));
                 }
 
                 var lr = _options.LearningRate * (0.05 + (0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))));
@@ -289,7 +322,6 @@ public sealed class EnsembleTrainer
                 }
 
                 optimizer.zero_grad();
-                var logits = net.Forward(x);
                 var loss = nn.functional.cross_entropy(logits, y);
                 using (NumericsGuard.Backward())
                 {
@@ -308,6 +340,43 @@ public sealed class EnsembleTrainer
         }
 
         return (epochLoss, epochAcc);
+    }
+
+    // One batch of images as the trainer feeds them: augmented (seeded per member and epoch), or flipped at random.
+    private Tensor Augment(Tensor x, int count, AugmentationOptions? augmentation, Generator? augmentationGenerator, Generator generator)
+    {
+        if (augmentation is not null)
+        {
+            return Augmentation.Apply(x, augmentation, augmentationGenerator!);
+        }
+
+        if (_options.HorizontalFlip)
+        {
+            var flip = rand([count], generator: generator).lt(0.5).view(-1, 1, 1, 1);
+            return where(flip, x.flip(3), x);
+        }
+
+        return x;
+    }
+
+    // The frozen trunk's outputs for this training set, when the model has a frozen trunk to split off and the images
+    // reach it unchanged but for flips (TrunkFeatures); computed once and shared while the backbone stays the same.
+    private TrunkFeatures? Trunk(IClassifier model, ImageTensorSet train)
+    {
+        if (!_options.CacheTrunk || _options.EffectiveAugmentation() is not null || model is not BackboneClassifier { TrunkCut: not null } split)
+        {
+            return null;
+        }
+
+        var key = TrunkFeatures.KeyOf(split, train.Images, _options.HorizontalFlip);
+        if (_trunk?.Key != key)
+        {
+            _trunk?.Dispose();
+            _trunk = TrunkFeatures.Compute(split, train.Images, _options.HorizontalFlip, _trunkCacheDir, _options.BatchSize);
+        }
+
+        TrunkCacheUse = (true, TrunkCacheUse.FromDisk || _trunk.FromDisk);
+        return _trunk;
     }
 
     /// <summary>Puts every BatchNorm layer of <paramref name="module"/> in eval mode: running statistics are used and kept.</summary>

@@ -75,6 +75,15 @@ public sealed record TrainingOptions(
     public bool? FreezeBatchNorm { get; init; }
 
     /// <summary>
+    /// Train members with a frozen trunk (<see cref="Models.BackboneClassifier.TrunkCut"/>: frozen early stages of a backbone
+    /// that splits, e.g. <c>--train-stages 1</c> on the ImageNet ResNet-18) from its outputs computed once per image
+    /// (<see cref="TrunkFeatures"/>), instead of running the frozen stages in every step. Default: true; it applies only when
+    /// training augments with flips at most. Results equal the uncached path to float rounding. Not serialised.
+    /// </summary>
+    [JsonIgnore]
+    public bool CacheTrunk { get; init; } = true;
+
+    /// <summary>
     /// <see cref="Layout"/> as it enters the serialised options and so a run's fingerprint: <c>channels-last</c>, or
     /// nothing for NCHW, so that run folders trained before the option existed (all NCHW) resume with
     /// <see cref="MemoryLayout.Contiguous"/> (<c>--layout nchw</c>) and are retrained, not mixed, otherwise.

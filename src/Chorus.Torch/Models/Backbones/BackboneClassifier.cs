@@ -67,6 +67,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         register_module("head", _head);
 
         var frozenStages = trainStages is { } t ? Math.Max(0, backbone.Stages.Count - t) : 0;
+        TrunkCut = frozenStages > 0 && backbone is ISplittableBackbone split ? split.FindCut(frozenStages) : null;
         _frozen = new HashSet<string>(backbone.Stages.Take(frozenStages).SelectMany(s => s), StringComparer.Ordinal);
         // Parameters in no stage (e.g. a TorchVision ResNet's unused fc) keep the backbone's own setting.
         var staged = new HashSet<string>(backbone.Stages.SelectMany(s => s), StringComparer.Ordinal);
@@ -87,6 +88,32 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
     /// <summary>Trained backbone stages (<c>null</c>: all).</summary>
     public int? TrainStages { get; }
+
+    /// <summary>
+    /// The backbone tensor that ends the frozen trunk (the frozen stages; with no trained stage, the features), when the
+    /// backbone can run in two parts there (<see cref="ISplittableBackbone"/>); otherwise null. The trunk's output depends on
+    /// the image only, so a trainer can compute it once (<see cref="TrunkForward"/>) and train from it (<see cref="ForwardFromTrunk"/>).
+    /// </summary>
+    public string? TrunkCut { get; }
+
+    /// <summary>The frozen trunk's output for RGB images in [0,1] (no gradients; requires <see cref="TrunkCut"/>).</summary>
+    public Tensor TrunkForward(Tensor rgb)
+    {
+        var cut = TrunkCut ?? throw new InvalidOperationException("This classifier has no frozen trunk to split off.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = Preprocess(rgb, Preprocessing);
+        return ((ISplittableBackbone)_source).ForwardTo(x, cut).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits from the frozen trunk's output (<see cref="TrunkForward"/>): the trained stages, pooling and the head.</summary>
+    public Tensor ForwardFromTrunk(Tensor trunk)
+    {
+        var cut = TrunkCut ?? throw new InvalidOperationException("This classifier has no frozen trunk to split off.");
+        using var scope = NewDisposeScope();
+        var features = Pool(((ISplittableBackbone)_source).FeaturesFrom(cut, trunk));
+        return _head.call(features).MoveToOuterDisposeScope();
+    }
 
     /// <summary>The feature extractor.</summary>
     public IFeatureBackbone Backbone => _source;
@@ -180,16 +207,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         using var scope = NewDisposeScope();
         var x = Preprocess(input, Preprocessing);
         var inner = layer is null or FeaturesLayer ? null : layer;
-        var features = _source.Features(x, inner, out var act);
-        if (features.dim() == 4)
-        {
-            features = features.mean([2, 3]);
-        }
-        else if (features.dim() != 2)
-        {
-            features = features.flatten(1);
-        }
-
+        var features = Pool(_source.Features(x, inner, out var act));
         var logits = _head.call(features);
         if (layer == FeaturesLayer)
         {
@@ -202,6 +220,9 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
         return logits.MoveToOuterDisposeScope();
     }
+
+    private static Tensor Pool(Tensor features) =>
+        features.dim() == 4 ? features.mean([2, 3]) : features.dim() != 2 ? features.flatten(1) : features;
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -29,3 +29,20 @@ public interface IFeatureBackbone : IDisposable
     /// <summary>Features of preprocessed images, and the named layer's activation when <paramref name="layer"/> is not null.</summary>
     Tensor Features(Tensor input, string? layer, out Tensor? activation);
 }
+
+/// <summary>
+/// A backbone that can run in two parts: a trunk (its first stages) and the rest, split at one tensor. A classifier whose
+/// trunk is frozen computes the trunk once per image and trains only the rest (<see cref="BackboneClassifier.TrunkCut"/>).
+/// </summary>
+public interface ISplittableBackbone
+{
+    /// <summary>The tensor after the first <paramref name="stages"/> of <see cref="IFeatureBackbone.Stages"/> (all stages: the features), or null when the graph does not split there.</summary>
+    string? FindCut(int stages);
+
+    /// <summary>The value of <paramref name="cut"/> for preprocessed images.</summary>
+    Tensor ForwardTo(Tensor input, string cut);
+
+    /// <summary>The backbone's features from the value of <paramref name="cut"/> (as <see cref="IFeatureBackbone.Features"/> without a layer).</summary>
+    Tensor FeaturesFrom(string cut, Tensor value);
+}
+

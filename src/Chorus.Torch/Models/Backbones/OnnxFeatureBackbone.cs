@@ -9,7 +9,7 @@ namespace Chorus.Torch.Models;
 /// spatial size of their output at the declared input size (for ResNet-18 at 224: 112 stem, 56 layer1,
 /// 28 layer2, 14 layer3, 7 layer4); nodes with non-4-D outputs belong to the last stage.
 /// </summary>
-public sealed class OnnxFeatureBackbone : IFeatureBackbone
+public sealed class OnnxFeatureBackbone : IFeatureBackbone, ISplittableBackbone
 {
     private readonly OnnxModel _model;
 
@@ -65,6 +65,19 @@ public sealed class OnnxFeatureBackbone : IFeatureBackbone
         activation = act;
         return y;
     }
+
+    /// <inheritdoc />
+    public string? FindCut(int stages)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stages);
+        return _model.FindCut(stages >= Stages.Count ? [] : [.. Stages[stages]]);
+    }
+
+    /// <inheritdoc />
+    public Tensor ForwardTo(Tensor input, string cut) => _model.ForwardTo(input, cut);
+
+    /// <inheritdoc />
+    public Tensor FeaturesFrom(string cut, Tensor value) => _model.ForwardFrom(cut, value);
 
     /// <inheritdoc />
     public void Dispose() => _model.Dispose();
