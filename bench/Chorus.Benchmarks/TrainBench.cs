@@ -126,6 +126,7 @@ internal static class TrainBench
                 ["lscpu_model_name"] = cpuModel, ["lscpu_flags"] = cpuFlags,
             },
             ["peer_problem"] = peerProblem,
+            ["busy_warning"] = BusyWarning(results, loadStart, loadEnd),
             ["peer_versions"] = peerInfo?["versions"]?.DeepClone(),
             ["rows"] = new JsonArray(cells.Where(c => results[c].StepSeconds.Count > 0).Select(c => (JsonNode)new JsonObject
             {
@@ -276,6 +277,11 @@ internal static class TrainBench
         sb.AppendLine(inv, $"Chorus: TorchSharp {typeof(torch).Assembly.GetName().Version}, TorchVision {typeof(torchvision).Assembly.GetName().Version} `resnet18(num_classes: {Classes})`, native allocator: {Chorus.Torch.NativeAllocator.Description}. {peerVersion}.");
         sb.AppendLine();
         sb.AppendLine(inv, $"Load average: start {loadStart}, end {loadEnd}.");
+        if (BusyWarning(results, loadStart, loadEnd) is { } busy)
+        {
+            sb.AppendLine();
+            sb.AppendLine(inv, $"**Busy machine: {busy}.** These figures are not a measurement of either engine; run again on a quiet machine.");
+        }
         if (peerProblem is not null)
         {
             sb.AppendLine();
@@ -313,6 +319,27 @@ internal static class TrainBench
         sb.AppendLine(inv, $"Flags: {cpuFlags}");
         sb.AppendLine("```");
         return sb.ToString();
+    }
+
+    /// <summary>Why the run cannot be trusted, or null: 1-minute load above the core count + 0.5 (the benchmark itself keeps `--threads` cores busy), or per-round medians more than 10 % apart.</summary>
+    private static string? BusyWarning(Dictionary<(string, string), Cell> results, string loadStart, string loadEnd)
+    {
+        var reasons = new List<string>();
+        var loads = new[] { loadStart, loadEnd }
+            .Select(l => double.TryParse(l.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0)
+            .ToArray();
+        if (loads.Max() > Environment.ProcessorCount + 0.5)
+        {
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"1-minute load average up to {loads.Max():F2} on {Environment.ProcessorCount} cores"));
+        }
+
+        var spread = results.Values.Where(c => c.RoundMedians.Count > 1).Select(c => c.RoundMedians.Max() / c.RoundMedians.Min()).DefaultIfEmpty(1).Max();
+        if (spread > 1.1)
+        {
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"per-round medians of one cell up to {spread:F2}× apart"));
+        }
+
+        return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
     private static (string Model, string Flags) Lscpu()
