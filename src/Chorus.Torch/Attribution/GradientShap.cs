@@ -22,6 +22,15 @@ public sealed record GradientShapOptions(
     double Stdevs = 0.0,
     int? InternalBatchSize = null)
 {
+    // The text form enters a run's map settings: the references by value (the record's own text would name the list's type),
+    // and exactly what it was before when there are none, so run folders from then still resume.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var references = References is null ? "" : "[" + string.Join(", ", References) + "]";
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"References = {references}, Samples = {Samples}, Stdevs = {Stdevs}, InternalBatchSize = {InternalBatchSize}");
+        return true;
+    }
+
     /// <summary>The references used when none are given: zeros and a 9×9 box blur of the input.</summary>
     public static IReadOnlyList<Baseline> DefaultReferences { get; } = [Baseline.Zeros, Baseline.Blurred(9)];
 
