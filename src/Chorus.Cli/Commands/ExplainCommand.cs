@@ -184,10 +184,6 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
 
             (values, shape) = (npy.Longs, npy.Shape);
         }
-        catch (InvalidDataException e) when (e.Message.Contains("'<i4'", StringComparison.Ordinal))
-        {
-            (values, shape) = ReadInt32Npy(path);
-        }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
             throw new ChorusException($"--target: {e.Message}", e);
@@ -261,38 +257,6 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
     }
 
     /// <summary>Reads a C-order little-endian int32 .npy (NumPy's default integer on some platforms) as int64.</summary>
-    private static (long[] Values, long[] Shape) ReadInt32Npy(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var major = bytes[6];
-        var (headerStart, headerLength) = major == 1
-            ? (10, (int)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)))
-            : (12, checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8))));
-        var header = Encoding.Latin1.GetString(bytes, headerStart, headerLength);
-        if (!header.Contains("False", StringComparison.Ordinal))
-        {
-            throw new ChorusException($"--target: {path} is Fortran-ordered; save it in C order.");
-        }
-
-        var shapeText = header[(header.IndexOf('(', StringComparison.Ordinal) + 1)..header.IndexOf(')', StringComparison.Ordinal)];
-        var shape = shapeText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var count = shape.Aggregate(1L, (a, b) => a * b);
-        var data = bytes.AsSpan(headerStart + headerLength);
-        if (data.Length < count * 4)
-        {
-            throw new ChorusException($"--target: {path} is truncated ({data.Length} data bytes for {count} int32 values).");
-        }
-
-        var values = new long[count];
-        for (var i = 0; i < count; i++)
-        {
-            values[i] = BinaryPrimitives.ReadInt32LittleEndian(data[(i * 4)..]);
-        }
-
-        return (values, shape);
-    }
-
     private static void Save(Tensor tensor, string path)
     {
         var t = tensor.detach().to_type(ScalarType.Float32).cpu().contiguous();

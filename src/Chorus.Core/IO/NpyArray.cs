@@ -15,7 +15,7 @@ public enum NpyDType
 }
 
 /// <summary>
-/// A NumPy <c>.npy</c> array (format 1.0–3.0), C order, little-endian float32 or int64: what Captum users
+/// A NumPy <c>.npy</c> array (format 1.0–3.0), C order, little-endian float32 or int64 (int32 is read as int64): what Captum users
 /// exchange with Chorus. Reading validates the header and the data length and names the file on failure.
 /// </summary>
 public sealed class NpyArray
@@ -154,8 +154,22 @@ public sealed class NpyArray
                 return new NpyArray(shape, NpyDType.Int64, null, data);
             }
 
+            case "<i4":
+            {
+                // int32 (NumPy's default integer on some platforms) is widened to int64.
+                var bytes = new byte[checked(count * 4)];
+                ReadExactly(stream, bytes, $"data ({count} int32 values)");
+                var data = new long[count];
+                for (var i = 0; i < count; i++)
+                {
+                    data[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(checked((int)(i * 4))));
+                }
+
+                return new NpyArray(shape, NpyDType.Int64, null, data);
+            }
+
             default:
-                throw new InvalidDataException($"unsupported dtype '{descr}' (Chorus reads '<f4' float32 and '<i8' int64).");
+                throw new InvalidDataException($"unsupported dtype '{descr}' (Chorus reads '<f4' float32, '<i8' int64 and '<i4' int32, read as int64).");
         }
     }
 
