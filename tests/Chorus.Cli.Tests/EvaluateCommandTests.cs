@@ -44,6 +44,25 @@ public class EvaluateCommandTests
         Assert.Equal(2 * 2 * 2 * 3, curves.Count);
         Assert.True(File.Exists(Path.Combine(run, "summary.json")));
         Assert.True(File.Exists(Path.Combine(run, "per_image.csv")));
+        Assert.Contains("\"Aggregate\": \"mean\"", File.ReadAllText(Path.Combine(run, "manifest.json")));
+
+        // When: the same maps re-scored with another aggregation rule (nothing recomputed)
+        var maps = Directory.GetFiles(Path.Combine(run, "run", "maps"), "*.npy", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var (code3, output3) = await CliRunner.RunAsync("evaluate", "--run", run, "--metrics", "com_distance,pearson", "--orders", "2", "--aggregate", "median+rank");
+
+        // Then: Ens-Avg changes, Exp-Avg (each member's own map) does not, and the files name the rule
+        Assert.True(code3 == 0, output3);
+        Assert.Contains("median+rank", output3);
+        var median = ResultsCsv.Read(Path.Combine(run, "results.csv"));
+        Assert.All(median.Where(r => r.Aggregate == "exp_avg"), r => Assert.Equal(before.Single(b => (b.Part, b.Method, b.Metric, b.Aggregate) == (r.Part, r.Method, r.Metric, r.Aggregate)).Mean, r.Mean, 12));
+        Assert.Contains(median.Where(r => r.Aggregate == "ens_avg"), r => Math.Abs(before.Single(b => (b.Part, b.Method, b.Metric, b.Aggregate) == (r.Part, r.Method, r.Metric, r.Aggregate)).Mean - r.Mean) > 1e-9);
+        Assert.Equal("median+rank", SummaryJson.Read(Path.Combine(run, "summary.json")).Aggregator);
+        Assert.All(maps, m => Assert.Equal(m.Value, File.GetLastWriteTimeUtc(m.Key)));
+
+        // And: an unknown rule is a one-line error naming the option
+        var (code4, output4) = await CliRunner.RunAsync("evaluate", "--run", run, "--aggregate", "mode");
+        Assert.Equal(2, code4);
+        Assert.Contains("--aggregate", output4);
     }
 
     [Fact]

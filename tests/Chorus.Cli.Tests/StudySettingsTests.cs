@@ -60,4 +60,27 @@ public class StudySettingsTests
         Assert.Null(own.WarmupEpochs);
         Assert.Equal(0.01 / 30, new StudyCommandSettings { Backbone = "resnet18", Lr = 0.01 }.ToStudySettings().Training.BackboneLearningRate!.Value, 12);
     }
+
+    [Fact]
+    public void ToStudySettings_PaperPreset_IsTheStudysSetting_AndEveryGivenOptionWins()
+    {
+        var paper = new StudyCommandSettings { Preset = "paper" }.ToStudySettings();
+        Assert.Equal(224, paper.ImageSize);
+        Assert.Equal((8, 640), (paper.Synth.Species, paper.Synth.Count));
+        Assert.Equal(new BackboneSpec(BackboneSpec.ResNet18ImageNet, TrainStages: 1), paper.Backbone);
+        Assert.Equal((11, 4, 0), (paper.Training.Members, paper.Training.Epochs, paper.Training.PretrainEpochs));
+        Assert.Equal(0.0001, paper.Training.BackboneLearningRate!.Value, 12);
+        Assert.Equal(0.5, paper.Training.WarmupEpochs);
+        Assert.True(paper.Training.CacheTrunk);
+        Assert.Equal(24, paper.ExplainCount);
+        Assert.Equal(50, paper.Attribution.IntegratedGradients.Steps);
+        Assert.Equal("paper", paper.Preset);
+
+        var own = new StudyCommandSettings { Preset = "paper", Members = 3, TrainStages = "all", Size = 112, Explain = 8 }.ToStudySettings();
+        Assert.Equal((3, 112, 8), (own.Training.Members, own.ImageSize, own.ExplainCount));
+        Assert.Null(own.Backbone.TrainStages);
+
+        Assert.False(new StudyCommandSettings { Preset = "fast" }.Validate().Successful);
+        Assert.False(new StudyCommandSettings { Preset = "paper", Quick = true }.Validate().Successful);
+    }
 }

@@ -39,6 +39,10 @@ public sealed class EvaluateSettings : RunFolderSettings
     [Description("Comma-separated metrics, or 'all' for every registered one. Default: the study's nine (com_distance, pearson, spearman, iou, pointing_game, relevance_mass, relevance_rank, topk_intersection, auc).")]
     public string? Metrics { get; init; }
 
+    [CommandOption("--aggregate <RULE>")]
+    [Description("Re-score the saved maps with another aggregation rule (no map is recomputed): mean, median, or either followed by +max-abs, +sum, +rank or +second-moment. Default: the run's own (its manifest's Aggregate; mean for older runs). results.csv and summary.json name the rule.")]
+    public string? Aggregate { get; init; }
+
     [CommandOption("--faithfulness")]
     [Description("Also compute deletion and insertion AUCs (Ens-Avg vs Exp-Avg) by running the members' checkpoints under RUN/run/members; writes faithfulness.csv, faithfulness_per_image.csv, faithfulness_curves.csv.")]
     public bool Faithfulness { get; init; }
@@ -86,6 +90,18 @@ public sealed class EvaluateSettings : RunFolderSettings
             return ValidationResult.Error($"--faithfulness-baseline: unknown baseline '{FaithfulnessBaseline}'. Known: blur, mean, zeros.");
         }
 
+        if (Aggregate is not null)
+        {
+            try
+            {
+                _ = Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate);
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error($"--aggregate: {e.Message}");
+            }
+        }
+
         var unknown = MetricNames.FirstOrDefault(m => !MetricRegistry.Names.Contains(m));
         return unknown is not null
             ? ValidationResult.Error($"--metrics: unknown metric '{unknown}'. Known: {string.Join(", ", MetricRegistry.Names)}.")
@@ -103,6 +119,13 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
     {
         var clock = Stopwatch.StartNew();
         var run = RunFolder.Load(settings.Run, settings.Data, n => console.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}"));
+        if (settings.Aggregate is not null)
+        {
+            var rule = Chorus.Ensembles.EnsembleAggregator.Parse(settings.Aggregate);
+            console.MarkupLine($"Aggregation: [bold]{Markup.Escape(rule.Name)}[/] (the run used {Markup.Escape(run.Aggregator.Name)}).");
+            run = run with { Aggregator = rule };
+        }
+
         var loaded = clock.Elapsed.TotalSeconds;
         var metrics = settings.MetricNames;
         console.MarkupLine($"Run: {run.Methods.Count} methods × {run.Members} members × {run.Chosen.Length} images; {metrics.Count} metrics.");

@@ -33,6 +33,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("A miniature run for tests and CI: 48 px, 400 images (4 species for birds), 3 members, 16 IG steps, 16 images explained.")]
     public bool Quick { get; init; }
 
+    [CommandOption("--preset <NAME>")]
+    [Description("paper: the study's own setting, sized for a 2-core CPU (about 20-25 min): ImageNet ResNet-18 at 224 px with its last stage and a fresh head trained per member (the frozen stages' outputs computed once per image), 11 members x 4 epochs, SynthBirds 8 species x 640 images (448 train, 192 test), 24 test images explained with the five methods (IG 50 steps). Every option given beside it wins.")]
+    public string? Preset { get; init; }
+
     [CommandOption("--members <N>")]
     [Description("Ensemble size n. Default 11 (3 with --quick).")]
     public int? Members { get; init; }
@@ -121,6 +125,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Adaptive Integrated Gradients: per image, steps climb 8, 16, 32, ... up to --ig-steps until the completeness gap |sum(attr) - (f(x) - f(baseline))| is at most X times |f(x) - f(baseline)|; steps and gap per image go to maps/integrated-gradients/member-XX.steps.csv. Default: off (every image gets --ig-steps). See the README for what it saves and costs.")]
     public double? IgTolerance { get; init; }
 
+    [CommandOption("--aggregate <RULE>")]
+    [Description("How member maps become the ensemble's map: mean (default, the study's formula), median, or either after a per-member normalisation: +max-abs, +sum, +rank, +second-moment (e.g. median+rank). Recorded in the manifest; `evaluate --run --aggregate` re-scores saved maps with another rule.")]
+    public string? Aggregate { get; init; }
+
     [CommandOption("--gs-samples <N>")]
     [Description("Gradient SHAP samples per image. Default 5 (Captum).")]
     public int? GsSamples { get; init; }
@@ -208,17 +216,25 @@ public class StudyCommandSettings : CommandSettings
     /// <summary>Warm-up epochs of the pretrained recipe.</summary>
     public const double PretrainedWarmupEpochs = 0.5;
 
-    private bool Pretrained => Backbone is not null && Backbone != BackboneSpec.SmallCnn;
+    /// <summary>The name of the study's own setting (<c>--preset paper</c>).</summary>
+    public const string PaperPreset = "paper";
+
+    private bool Paper => Preset == PaperPreset;
+
+    private string? EffectiveBackbone => Backbone ?? (Paper ? BackboneSpec.ResNet18ImageNet : null);
+
+    private bool Pretrained => EffectiveBackbone is not null && EffectiveBackbone != BackboneSpec.SmallCnn;
 
     /// <summary>Turns the options into study settings, applying --quick defaults.</summary>
     public StudySettings ToStudySettings()
     {
         var q = Quick;
-        var size = Size ?? (q ? 48 : 64);
-        var count = Count ?? (q ? 400 : 2000);
+        var paper = Paper;
+        var size = Size ?? (q ? 48 : paper ? 224 : 64);
+        var count = Count ?? (q ? 400 : paper ? 640 : 2000);
         var synth = new SynthBirdsOptions(Species ?? (q ? 4 : 8), size, count, 0.3, Seed);
         var lesions = new SynthLesionsOptions(count, size, 0.3, Seed);
-        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (Backbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr ?? (Pretrained ? (Lr ?? new TrainingOptions().LearningRate) / PretrainedBackboneLrRatio : null))
+        var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : paper ? 4 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (EffectiveBackbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr ?? (Pretrained ? (Lr ?? new TrainingOptions().LearningRate) / PretrainedBackboneLrRatio : null))
         {
             LearningRate = Lr ?? new TrainingOptions().LearningRate,
             BatchSize = BatchSize ?? new TrainingOptions().BatchSize,
@@ -255,9 +271,11 @@ public class StudyCommandSettings : CommandSettings
             Lesions = lesions,
             ImageSize = size,
             Training = training,
-            Backbone = new BackboneSpec(Backbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages), Weights),
+            Backbone = new BackboneSpec(EffectiveBackbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages ?? (paper && Pretrained ? "1" : null)), Weights),
+            Preset = Preset,
+            Aggregate = Aggregate is null ? "mean" : Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate).Name,
             Attribution = attribution,
-            ExplainCount = Explain ?? (q ? 16 : 100),
+            ExplainCount = Explain ?? (q ? 16 : paper ? 24 : 100),
             Methods = Methods is null ? Torch.Explaining.EnsembleExplainer.StudyMethods : Split(Methods),
             Metrics = Metrics is null ? null : Split(Metrics),
             Figures = q ? 2 : 4,
@@ -287,6 +305,16 @@ public class StudyCommandSettings : CommandSettings
             if (Infrastructure.NumericsOption.Validate(Numerics) is { } numericsError)
             {
                 return ValidationResult.Error(numericsError);
+            }
+
+            if (Preset is not null && Preset != PaperPreset)
+            {
+                return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {PaperPreset}.");
+            }
+
+            if (Preset is not null && Quick)
+            {
+                return ValidationResult.Error("--preset and --quick are two sets of defaults; give one.");
             }
 
             if (MinAccuracy is { } minAccuracy && !(minAccuracy >= 0 && minAccuracy <= 1))

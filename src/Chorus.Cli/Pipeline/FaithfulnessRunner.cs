@@ -146,7 +146,7 @@ public static class FaithfulnessRunner
 
         var ensMaps = run.Methods.ToDictionary(
             method => method,
-            method => Enumerable.Range(0, n).Select(i => EnsembleAggregator.Mean.Aggregate([.. run.Maps[method].Select(member => member[i])])).ToArray());
+            method => Enumerable.Range(0, n).Select(i => run.Aggregator.Aggregate([.. run.Maps[method].Select(member => member[i])])).ToArray());
         var fingerprint = Fingerprint(options, run, n);
 
         // The forward passes run in the memory order the maps were computed in (the manifest's --layout; NCHW for runs

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chorus.Data.Loading;
+using Chorus.Ensembles;
 using Chorus.Explanations;
 using Chorus.IO;
 
@@ -34,6 +35,9 @@ public sealed record RunData(
 
     /// <summary>The parts (region names of <see cref="LoadedSplit.Regions"/>) the run scores, in table order.</summary>
     public IReadOnlyList<string> Parts { get; init; } = StudyDataset.DefaultParts(StudyDataset.Cub);
+
+    /// <summary>How member maps are combined (the run's <c>options.study.Aggregate</c>; runs from before it: the mean).</summary>
+    public IEnsembleAggregator Aggregator { get; init; } = EnsembleAggregator.Mean;
 
     /// <summary>Number of ensemble members.</summary>
     public int Members => Maps.Values.First().Length;
@@ -112,7 +116,7 @@ public static class RunFolder
             maps[method] = [.. Enumerable.Range(0, members).Select(m => LoadMaps(MapsPath(runDir, method, m), chosen.Length, size))];
         }
 
-        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, seed) { Format = dataset.Format, Parts = parts };
+        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, seed) { Format = dataset.Format, Parts = parts, Aggregator = AggregatorOf(study, folder) };
     }
 
     /// <summary>A run's data from what <see cref="StudyRunner"/> holds in memory (no maps or images re-read).</summary>
@@ -120,7 +124,20 @@ public static class RunFolder
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var study = ReadStudy(folder, out var manifest);
-        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, study["Seed"]?.GetValue<long>() ?? 0) { Format = dataset.Format, Parts = dataset.Parts };
+        return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, study["Seed"]?.GetValue<long>() ?? 0) { Format = dataset.Format, Parts = dataset.Parts, Aggregator = AggregatorOf(study, folder) };
+    }
+
+    private static IEnsembleAggregator AggregatorOf(JsonObject study, string folder)
+    {
+        var name = study["Aggregate"]?.GetValue<string>() ?? "mean";
+        try
+        {
+            return EnsembleAggregator.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ChorusException($"{Path.Combine(folder, "manifest.json")}: options.study.Aggregate: {e.Message}");
+        }
     }
 
     /// <summary>Throws a <see cref="ChorusException"/> naming the first of <paramref name="files"/> missing from <paramref name="folder"/>.</summary>

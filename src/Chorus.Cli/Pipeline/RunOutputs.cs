@@ -22,7 +22,7 @@ public static class RunOutputs
     public static IReadOnlyList<MetricComparison> Evaluate(RunData run, IReadOnlyList<string> metricNames)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var evaluator = new EnsembleEvaluator([.. metricNames.Select(MetricRegistry.Create)]);
+        var evaluator = new EnsembleEvaluator([.. metricNames.Select(MetricRegistry.Create)], run.Aggregator);
         var bootstrap = new BootstrapOptions(Seed: unchecked((int)run.Seed));
         var comparisons = new List<MetricComparison>();
         var perImage = new List<PerImageRow>();
@@ -40,7 +40,7 @@ public static class RunOutputs
 
         ResultsCsv.Write(Path.Combine(run.Folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
         PerImageCsv.Write(Path.Combine(run.Folder, "per_image.csv"), perImage);
-        SummaryJson.Write(Path.Combine(run.Folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, run.Members, "mean", bootstrap, comparisons));
+        SummaryJson.Write(Path.Combine(run.Folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, run.Members, run.Aggregator.Name, bootstrap, comparisons));
         return comparisons;
     }
 
@@ -53,7 +53,7 @@ public static class RunOutputs
         foreach (var method in run.Methods)
         {
             // One pass over the member maps for all parts: each subset aggregate is sorted once and scored against every part's ROI.
-            var perPart = EnsembleSizeCurve.ComputeParts(PerMember(run, method), [.. run.Parts.Select(part => (IReadOnlyList<SaliencyMap?>)Rois(run, part))], metrics, orders: orders, seed: unchecked((int)run.Seed));
+            var perPart = EnsembleSizeCurve.ComputeParts(PerMember(run, method), [.. run.Parts.Select(part => (IReadOnlyList<SaliencyMap?>)Rois(run, part))], metrics, run.Aggregator, orders: orders, seed: unchecked((int)run.Seed));
             for (var p = 0; p < run.Parts.Count; p++)
             {
                 rows.AddRange(ResultTables.ToCurveRows(run.Parts[p], method, perPart[p]));
@@ -105,7 +105,7 @@ public static class RunOutputs
             {
                 var i = run.Chosen[k];
                 var members = run.Maps[method].Select(m => m[k]).ToList();
-                var ensemble = EnsembleAggregator.Mean.Aggregate(members);
+                var ensemble = run.Aggregator.Aggregate(members);
                 var roi = run.Test.Regions[part][i]?.Mask;
                 var png = EnsembleFigure.RenderPng(Rgb(run, i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5));
                 var label = run.Test.Labels[i];

@@ -214,17 +214,16 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.Seeds["explain"] = settings.Seed;
         manifest.SetOptions("study", settings);
         var a = settings.Attribution;
-        manifest.Options["attribution"] = new JsonObject
+        var attribution = new JsonObject { ["reduction"] = settings.Reduction.ToString() };
+        foreach (var (key, value) in AttributionSettingsText.Describe(a, settings.Methods))
         {
-            ["reduction"] = settings.Reduction.ToString(),
-            ["saliency"] = a.Saliency.ToString(),
-            ["integrated_gradients"] = a.IntegratedGradients.ToString(),
-            ["gradient_shap"] = a.GradientShap.ToString(),
-            ["grad_cam"] = a.GradCam.ToString(),
-            ["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m",
-            ["precision"] = a.Precision.ToCliName(),
-            ["layout"] = a.Layout.ToCliName(),
-        };
+            attribution[key] = value;
+        }
+
+        attribution["gradient_shap_seed"] = $"seed + member index = {settings.Seed} + m";
+        attribution["precision"] = a.Precision.ToCliName();
+        attribution["layout"] = a.Layout.ToCliName();
+        manifest.Options["attribution"] = attribution;
         Save(manifest);
         return manifest;
     }
@@ -433,11 +432,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private void GuardMapSettings(string runDir)
     {
         var a = settings.Attribution;
+        var described = AttributionSettingsText.Describe(a, settings.Methods).Select(p => $"{p.Key}={p.Value}").ToList();
         var text = string.Join('\n', [
-            $"reduction={settings.Reduction}", $"saliency={a.Saliency}", $"integrated_gradients={a.IntegratedGradients}",
-            $"gradient_shap={a.GradientShap}", $"grad_cam={a.GradCam}", $"precision={a.Precision.ToCliName()}",
+            $"reduction={settings.Reduction}", .. described[..4], $"precision={a.Precision.ToCliName()}",
             string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}"),
-            .. Layout(a)]) + "\n";
+            .. Layout(a), .. described[4..]]) + "\n";
         var path = Path.Combine(runDir, "maps", "settings.txt");
         if (File.Exists(path))
         {
@@ -491,7 +490,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private StudyOutcome Evaluate(LoadedSplit test, int[] chosen, IReadOnlyDictionary<string, SaliencyMap[][]> maps, IReadOnlyList<MemberResult> members)
     {
         var metrics = Metrics.Select(MetricRegistry.Create).ToList();
-        var evaluator = new EnsembleEvaluator(metrics);
+        var evaluator = new EnsembleEvaluator(metrics, settings.Aggregator);
         var ids = chosen.Select(i => test.ImageIds[i].ToString(CultureInfo.InvariantCulture)).ToList();
         var results = new List<StudyCell>();
         foreach (var method in settings.Methods)
@@ -532,7 +531,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             foreach (var method in settings.Methods)
             {
                 var memberMaps = maps[method].Select(m => m[k]).ToList();
-                var ensemble = EnsembleAggregator.Mean.Aggregate(memberMaps);
+                var ensemble = settings.Aggregator.Aggregate(memberMaps);
                 foreach (var part in Dataset.Parts)
                 {
                     var roi = test.Regions[part][i]?.Mask;

@@ -115,6 +115,19 @@ public sealed record StudySettings
     /// <summary>Also compute deletion/insertion faithfulness after explaining.</summary>
     public bool Faithfulness { get; init; }
 
+    /// <summary>
+    /// How member maps become the ensemble's map (<see cref="Chorus.Ensembles.EnsembleAggregator.Parse"/>): <c>mean</c> (default, the study's
+    /// formula), <c>median</c>, either after a per-member normalisation (<c>mean+rank</c>, …).
+    /// </summary>
+    public string Aggregate { get; init; } = "mean";
+
+    /// <summary>The aggregator of <see cref="Aggregate"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Chorus.Ensembles.IEnsembleAggregator Aggregator => Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate);
+
+    /// <summary>The preset the defaults came from (<c>paper</c>), or null.</summary>
+    public string? Preset { get; init; }
+
     /// <summary>The options the dataset is opened with.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public StudyDataOptions DataOptions => new(OnBadImage, Seed, TestFraction, Classes, Roi, Cache, Crop);

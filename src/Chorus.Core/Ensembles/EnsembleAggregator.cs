@@ -61,6 +61,39 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
         }
     }
 
+    /// <summary>Every name <see cref="Parse"/> accepts: a statistic, optionally followed by <c>+</c> and a normalisation.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        [.. new[] { "mean", "median" }.SelectMany(k => new[] { k, k + "+max-abs", k + "+sum", k + "+rank", k + "+second-moment" })];
+
+    /// <summary>
+    /// Parses <c>mean</c>, <c>median</c>, or either followed by <c>+max-abs</c>, <c>+sum</c>, <c>+rank</c> or
+    /// <c>+second-moment</c> (case-insensitive; <c>_</c> for <c>-</c>, <c>sum_to_one</c> for <c>sum</c>: every <see cref="Name"/> reads back).
+    /// </summary>
+    /// <exception cref="ArgumentException">Any other text; the message lists the accepted names.</exception>
+    public static EnsembleAggregator Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Trim().ToLowerInvariant().Replace('_', '-').Split('+');
+        AggregationKind? kind = parts[0] switch { "mean" => AggregationKind.Mean, "median" => AggregationKind.Median, _ => null };
+        MemberNormalisation? normalisation = parts.Length switch
+        {
+            1 => MemberNormalisation.None,
+            2 => parts[1] switch
+            {
+                "none" => MemberNormalisation.None,
+                "max-abs" => MemberNormalisation.MaxAbs,
+                "sum" or "sum-to-one" => MemberNormalisation.SumToOne,
+                "rank" => MemberNormalisation.Rank,
+                "second-moment" => MemberNormalisation.SecondMoment,
+                _ => null,
+            },
+            _ => null,
+        };
+        return kind is { } k && normalisation is { } n
+            ? (k == AggregationKind.Mean && n == MemberNormalisation.None ? Mean : new EnsembleAggregator(k, n))
+            : throw new ArgumentException($"Unknown aggregation '{text}'; known: {string.Join(", ", Names)}.", nameof(text));
+    }
+
     /// <inheritdoc />
     /// <exception cref="ArgumentException">No members, differing sizes, or a NaN/±∞ value.</exception>
     public SaliencyMap Aggregate(IReadOnlyList<SaliencyMap> members)
