@@ -50,9 +50,31 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
 
     private IReadOnlyList<string> Metrics => settings.Metrics ?? Dataset.DefaultMetrics;
 
+    /// <summary>
+    /// Trains and explains only the members of <see cref="StudySettings.MemberRange"/> (other processes or machines do the
+    /// rest on the same folder; <c>chorus evaluate --run</c> scores the ensemble once every member is there).
+    /// </summary>
+    public void RunMembers(string command, CancellationToken cancellationToken = default)
+    {
+        var range = settings.MemberRange ?? throw new InvalidOperationException("RunMembers needs a member range.");
+        using var trained = Prepare(command, cancellationToken);
+        var chosen = ChooseImages(trained.Test.Count, settings.ExplainCount, settings.Seed);
+        RunFolder.WriteExplained(trained.RunDir, trained.Test, chosen);
+        using var explainSet = Subset(trained.Test, chosen);
+        trained.Manifest.Time("explain", () => Explain(trained.RunDir, trained.Factory, settings.Training.Members, explainSet, cancellationToken));
+        trained.Manifest.Results["members_range"] = range.ToString();
+        trained.Manifest.TimingsSeconds.Add(KeyValuePair.Create("total", trained.Clock.Elapsed.TotalSeconds));
+        Save(trained.Manifest);
+    }
+
     /// <summary>Runs the study and returns the evaluation per method and part.</summary>
     public StudyOutcome Run(string command, CancellationToken cancellationToken = default)
     {
+        if (settings.MemberRange is { } range && range != MemberRange.All(settings.Training.Members))
+        {
+            throw new InvalidOperationException("A member range trains and explains part of a study; use RunMembers.");
+        }
+
         using var trained = Prepare(command, cancellationToken);
         var (manifest, test, testSet, members, factory, runDir, total) = (trained.Manifest, trained.Test, trained.TestSet, trained.Members, trained.Factory, trained.RunDir, trained.Clock);
         var chosen = ChooseImages(test.Count, settings.ExplainCount, settings.Seed);
@@ -75,6 +97,18 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         Save(manifest);
         WriteCurvesAndReport(test, chosen, maps, cancellationToken);
         return outcome;
+    }
+
+    private static FileLock WaitForLock(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (FileLock.TryAcquire(path, TimeSpan.FromSeconds(5)) is { } held)
+            {
+                return held;
+            }
+        }
     }
 
     // Adaptive IG (--ig-tolerance): steps and gaps over every member and image, from the members' steps files.
@@ -129,6 +163,8 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         var format = settings.Format;
         if (settings.Data is null)
         {
+            // Processes that share the folder (member ranges) generate it once: the others wait, then reuse it.
+            using var generating = WaitForLock(Path.Combine(settings.Out, "run", "locks", "data.lock"), cancellationToken);
             format = manifest.Time("dataset", () => settings.GeneratesLesions ? EnsureSynthLesions(dataDir, cancellationToken) : EnsureSynthBirds(dataDir, cancellationToken));
         }
 
@@ -342,7 +378,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
                     ? $"Member {p.Member + 1,2}/{p.Members} [grey](already trained)[/]"
                     : $"Member {p.Member + 1,2}/{p.Members} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}";
             });
-            return trainer.Train(runDir, train, test, progress, cancellationToken);
+            return trainer.Train(runDir, train, test, progress, cancellationToken, settings.MemberRange);
         });
         if (trainer.TrunkCacheUse.Used)
         {
@@ -476,7 +512,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
                     resumed.Add(p.Member);
                 }
             });
-            var computed = explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken);
+            var computed = explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken, settings.MemberRange);
             return (computed, resumed.Count);
         });
         if (resumed > 0)

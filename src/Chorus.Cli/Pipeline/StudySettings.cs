@@ -125,6 +125,13 @@ public sealed record StudySettings
     [System.Text.Json.Serialization.JsonIgnore]
     public Chorus.Ensembles.IEnsembleAggregator Aggregator => Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate);
 
+    /// <summary>
+    /// Only these members are trained and explained (<c>--members-range</c>); null: all. Not part of the recorded options:
+    /// every process working on one folder has its own (the manifest's <c>results.members_range</c>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Chorus.Runs.MemberRange? MemberRange { get; init; }
+
     /// <summary>The preset the defaults came from (<c>paper</c>), or null.</summary>
     public string? Preset { get; init; }
 

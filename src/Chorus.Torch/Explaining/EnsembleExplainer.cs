@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Chorus.Explanations;
 using Chorus.IO;
+using Chorus.Runs;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Models;
 using Chorus.Torch.Numerics;
@@ -64,8 +65,11 @@ public sealed class EnsembleExplainer
 
     /// <summary>
     /// Explains <paramref name="images"/> (targets = its labels) with <paramref name="members"/> members loaded by
-    /// <paramref name="loadMember"/>; returns maps[method][member][image].
+    /// <paramref name="loadMember"/>; returns maps[method][member][image]. With <paramref name="range"/>, only those members
+    /// (the others' entries are empty), each locked while it is explained (<see cref="EnsembleTrainer.MemberLockPath"/>),
+    /// so that processes explaining disjoint ranges of one run folder can run at once.
     /// </summary>
+    /// <exception cref="ChorusException">Another process holds a member of the range.</exception>
     public IReadOnlyDictionary<string, SaliencyMap[][]> Explain(
         string runDir,
         Func<int, IClassifier> loadMember,
@@ -73,8 +77,11 @@ public sealed class EnsembleExplainer
         ImageTensorSet images,
         IReadOnlyList<string> methods,
         IProgress<ExplainProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        MemberRange? range = null)
     {
+        range ??= MemberRange.All(members);
+        range.Validate(members);
         foreach (var m in methods)
         {
             if (!AttributionMethodFactory.Names.Contains(m))
@@ -86,10 +93,11 @@ public sealed class EnsembleExplainer
         var n = images.Count;
         var h = (int)images.Images.shape[2];
         var w = (int)images.Images.shape[3];
-        var result = methods.ToDictionary(m => m, _ => new SaliencyMap[members][], StringComparer.Ordinal);
-        for (var member = 0; member < members; member++)
+        var result = methods.ToDictionary(m => m, _ => Enumerable.Repeat(Array.Empty<SaliencyMap>(), members).ToArray(), StringComparer.Ordinal);
+        foreach (var member in range.Members)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            using var claim = FileLock.Acquire(EnsembleTrainer.MemberLockPath(runDir, member), $"Member {member} of {runDir}");
             var missing = methods.Where(m => !TryLoad(runDir, m, member, n, h, w, out result[m][member])).ToList();
             if (missing.Count == 0)
             {

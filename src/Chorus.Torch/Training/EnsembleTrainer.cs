@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Chorus.IO;
+using Chorus.Runs;
 using Chorus.Torch.Checkpoints;
 using Chorus.Torch.Models;
 using Chorus.Torch.Numerics;
@@ -52,18 +53,30 @@ public sealed class EnsembleTrainer
     public static string CheckpointPath(string runDir, int index) =>
         Path.Combine(runDir, "members", string.Create(CultureInfo.InvariantCulture, $"member-{index:D2}.safetensors"));
 
-    /// <summary>Trains (or resumes) every member and returns their results in member order.</summary>
+    /// <summary>Path of the lock a process holds while it trains or explains member <paramref name="index"/> (<see cref="FileLock"/>).</summary>
+    public static string MemberLockPath(string runDir, int index) =>
+        Path.Combine(runDir, "locks", string.Create(CultureInfo.InvariantCulture, $"member-{index:D2}.lock"));
+
+    /// <summary>
+    /// Trains (or resumes) the members of <paramref name="members"/> (default: all) and returns their results in member
+    /// order. Several processes may train disjoint ranges of one run folder at once: the shared start is made by the
+    /// first (the others wait for it), and each member is locked while it trains (<see cref="MemberLockPath"/>).
+    /// </summary>
+    /// <exception cref="ChorusException">Another process holds a member of the range.</exception>
     public IReadOnlyList<MemberResult> Train(
         string runDir,
         ImageTensorSet train,
         ImageTensorSet? test,
         IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        MemberRange? members = null)
     {
         TrunkCacheUse = (false, false);
+        var range = members ?? MemberRange.All(_options.Members);
+        range.Validate(_options.Members);
         try
         {
-            return TrainAll(runDir, train, test, progress, cancellationToken);
+            return TrainAll(runDir, train, test, range, progress, cancellationToken);
         }
         finally
         {
@@ -79,12 +92,48 @@ public sealed class EnsembleTrainer
         string runDir,
         ImageTensorSet train,
         ImageTensorSet? test,
+        MemberRange range,
         IProgress<TrainingProgress>? progress,
         CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(runDir, "members"));
         var fingerprint = $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
         var sharedInit = Path.Combine(runDir, "shared-init.safetensors");
+
+        // One process makes the shared start (pre-training may take minutes); the others wait for it and read it.
+        FileLock? initLock = null;
+        while (initLock is null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            initLock = FileLock.TryAcquire(Path.Combine(runDir, "locks", "shared-init.lock"), TimeSpan.FromSeconds(5));
+        }
+
+        using (initLock)
+        {
+            MakeSharedInit(sharedInit, fingerprint, train, test, progress, cancellationToken);
+        }
+
+        var results = new List<MemberResult>();
+        foreach (var m in range.Members)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var claim = FileLock.Acquire(MemberLockPath(runDir, m), $"Member {m} of {runDir}");
+            var resumed = TryResume(runDir, m, fingerprint);
+            if (resumed is not null)
+            {
+                results.Add(resumed);
+                progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, 1, 1, resumed.TrainLoss, resumed.TrainAccuracy, "resumed"));
+                continue;
+            }
+
+            results.Add(TrainMember(runDir, m, sharedInit, fingerprint, train, test, progress, cancellationToken));
+        }
+
+        return results;
+    }
+
+    private void MakeSharedInit(string sharedInit, string fingerprint, ImageTensorSet train, ImageTensorSet? test, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         if (!File.Exists(sharedInit) || !SharedInitMatches(sharedInit, fingerprint))
         {
             torch.manual_seed(_options.Seed);
@@ -108,23 +157,6 @@ public sealed class EnsembleTrainer
 
             ModuleCheckpoint.Save(init.Module, sharedInit, meta);
         }
-
-        var results = new List<MemberResult>();
-        for (var m = 0; m < _options.Members; m++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var resumed = TryResume(runDir, m, fingerprint);
-            if (resumed is not null)
-            {
-                results.Add(resumed);
-                progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, 1, 1, resumed.TrainLoss, resumed.TrainAccuracy, "resumed"));
-                continue;
-            }
-
-            results.Add(TrainMember(runDir, m, sharedInit, fingerprint, train, test, progress, cancellationToken));
-        }
-
-        return results;
     }
 
     /// <summary>Loads member <paramref name="index"/> of a trained run into a fresh classifier (eval mode).</summary>
