@@ -68,7 +68,7 @@ public class StudySettingsTests
         Assert.Equal(224, paper.ImageSize);
         Assert.Equal((8, 640), (paper.Synth.Species, paper.Synth.Count));
         Assert.Equal(new BackboneSpec(BackboneSpec.ResNet18ImageNet, TrainStages: 1), paper.Backbone);
-        Assert.Equal((11, 4, 0), (paper.Training.Members, paper.Training.Epochs, paper.Training.PretrainEpochs));
+        Assert.Equal((11, 4, 0, 32), (paper.Training.Members, paper.Training.Epochs, paper.Training.PretrainEpochs, paper.Training.BatchSize));
         Assert.Equal(0.0001, paper.Training.BackboneLearningRate!.Value, 12);
         Assert.Equal(0.5, paper.Training.WarmupEpochs);
         Assert.True(paper.Training.CacheTrunk);

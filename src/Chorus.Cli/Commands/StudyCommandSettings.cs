@@ -34,12 +34,16 @@ public class StudyCommandSettings : CommandSettings
     public bool Quick { get; init; }
 
     [CommandOption("--preset <NAME>")]
-    [Description("paper: the study's own setting, sized for a 2-core CPU (about 20-25 min): ImageNet ResNet-18 at 224 px with its last stage and a fresh head trained per member (the frozen stages' outputs computed once per image), 11 members x 4 epochs, SynthBirds 8 species x 640 images (448 train, 192 test), 24 test images explained with the five methods (IG 50 steps). Every option given beside it wins.")]
+    [Description("paper: the study's own setting, sized for a 2-core CPU (about 20-25 min): ImageNet ResNet-18 at 224 px with its last stage and a fresh head trained per member (the frozen stages' outputs computed once per image), 11 members x 4 epochs (batch 32), SynthBirds 8 species x 640 images (448 train, 192 test), 24 test images explained with the five methods (IG 50 steps). Every option given beside it wins.")]
     public string? Preset { get; init; }
 
     [CommandOption("--members <N>")]
     [Description("Ensemble size n. Default 11 (3 with --quick).")]
     public int? Members { get; init; }
+
+    [CommandOption("--members-range <A-B>")]
+    [Description("Train (and, with demo, explain) only members A to B (0-based, inclusive, e.g. 0-3), so that several processes or machines share one --out folder: each member is locked while it is worked on, and a second process claiming it stops with an error. When all members are there, `chorus evaluate --run OUT` scores the ensemble and `chorus report --run OUT` draws the report.")]
+    public string? MembersRange { get; init; }
 
     [CommandOption("--epochs <N>")]
     [Description("Training epochs per member, from the shared backbone with a fresh head. Default 3 (2 with --quick).")]
@@ -216,6 +220,12 @@ public class StudyCommandSettings : CommandSettings
     /// <summary>Warm-up epochs of the pretrained recipe.</summary>
     public const double PretrainedWarmupEpochs = 0.5;
 
+    /// <summary>
+    /// Batch size of <c>--preset paper</c>: with 448 training images, batches of 32 give 56 steps in 4 epochs; with the
+    /// default 64 (28 steps) two members of the preset measured 89.6 % and 84.9 % against 94.8 % and 90.1 % with 32.
+    /// </summary>
+    public const int PaperBatchSize = 32;
+
     /// <summary>The name of the study's own setting (<c>--preset paper</c>).</summary>
     public const string PaperPreset = "paper";
 
@@ -237,7 +247,7 @@ public class StudyCommandSettings : CommandSettings
         var training = new TrainingOptions(Members: Members ?? (q ? 3 : 11), Epochs: Epochs ?? (q ? 2 : paper ? 4 : 3), Seed: Seed, PretrainEpochs: PretrainEpochs ?? (EffectiveBackbone is null or BackboneSpec.SmallCnn ? (q ? 6 : 10) : 0), BackboneLearningRate: BackboneLr ?? (Pretrained ? (Lr ?? new TrainingOptions().LearningRate) / PretrainedBackboneLrRatio : null))
         {
             LearningRate = Lr ?? new TrainingOptions().LearningRate,
-            BatchSize = BatchSize ?? new TrainingOptions().BatchSize,
+            BatchSize = BatchSize ?? (paper ? PaperBatchSize : new TrainingOptions().BatchSize),
             Optimizer = Optimizer switch
             {
                 null => null,
@@ -273,6 +283,7 @@ public class StudyCommandSettings : CommandSettings
             Training = training,
             Backbone = new BackboneSpec(EffectiveBackbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages ?? (paper && Pretrained ? "1" : null)), Weights),
             Preset = Preset,
+            MemberRange = MembersRange is null ? null : Chorus.Runs.MemberRange.Parse(MembersRange),
             Aggregate = Aggregate is null ? "mean" : Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate).Name,
             Attribution = attribution,
             ExplainCount = Explain ?? (q ? 16 : paper ? 24 : 100),
@@ -310,6 +321,18 @@ public class StudyCommandSettings : CommandSettings
             if (Preset is not null && Preset != PaperPreset)
             {
                 return ValidationResult.Error($"--preset: unknown preset '{Preset}'; known: {PaperPreset}.");
+            }
+
+            if (MembersRange is not null)
+            {
+                try
+                {
+                    _ = Chorus.Runs.MemberRange.Parse(MembersRange);
+                }
+                catch (FormatException e)
+                {
+                    return ValidationResult.Error($"--members-range: {e.Message}");
+                }
             }
 
             if (Preset is not null && Quick)
@@ -368,6 +391,10 @@ public class StudyCommandSettings : CommandSettings
             }
 
             s.Training.Validate();
+            if (s.MemberRange is { } range && range.Last >= s.Training.Members)
+            {
+                return ValidationResult.Error($"--members-range {range}: the ensemble has {s.Training.Members} members, 0-{s.Training.Members - 1}.");
+            }
             s.Backbone.Validate();
             s.Roi.Validate();
             if (IgTolerance is { } tolerance && !(tolerance > 0 && double.IsFinite(tolerance)))
