@@ -268,6 +268,7 @@ public class StudyCommandSettings : CommandSettings
             IntegratedGradients = new IntegratedGradientsOptions { Steps = igSteps, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, igSteps), Tolerance = IgTolerance },
             GradientShap = new GradientShapOptions { Samples = gsSamples, InternalBatchSize = InternalBatchSize ?? StudySettings.InternalBatchFor(size, gsSamples) },
             GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+            GradCamPlusPlus = new GradCamPlusPlusOptions(Relu: true, Upsample: CamUpsample.Bilinear),
             Precision = Precision is null ? Torch.Attribution.Precision.Float32 : ExplainCommandSettings.ParsePrecision(Precision),
             Layout = training.Layout,
         };

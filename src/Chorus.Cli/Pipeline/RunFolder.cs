@@ -238,28 +238,9 @@ public static class RunFolder
         return StudyRunner.ChooseImages(test.Count, count, seed);
     }
 
-    private static SaliencyMap[] LoadMaps(string path, int n, int size)
-    {
-        var arr = NpyArray.Load(path);
-        if (!arr.Shape.SequenceEqual(new long[] { n, size, size }))
-        {
-            throw new ChorusException($"{path} holds maps of shape [{string.Join(",", arr.Shape)}], the run needs [{n},{size},{size}].");
-        }
+    private static SaliencyMap[] LoadMaps(string path, int n, int size) => SaliencyMap.LoadStack(path, n, size, size);
 
-        var data = arr.Floats;
-        var maps = new SaliencyMap[n];
-        for (var i = 0; i < n; i++)
-        {
-            var v = new float[size * size];
-            Array.Copy(data, (long)i * size * size, v, 0, size * size);
-            maps[i] = new SaliencyMap(size, size, v);
-        }
-
-        return maps;
-    }
-
-    private static string MapsPath(string runDir, string method, int member) =>
-        Path.Combine(runDir, "maps", method, string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.npy"));
+    private static string MapsPath(string runDir, string method, int member) => Chorus.Torch.Explaining.EnsembleExplainer.MapsPath(runDir, method, member);
 
     private static string[] Strings(JsonObject study, string key, string folder) =>
         study[key] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : throw Incomplete(folder, $"manifest.json has no options.study.{key}");

@@ -107,7 +107,7 @@ public static class RunOutputs
                 var members = run.Maps[method].Select(m => m[k]).ToList();
                 var ensemble = run.Aggregator.Aggregate(members);
                 var roi = run.Test.Regions[part][i]?.Mask;
-                var png = EnsembleFigure.RenderPng(Rgb(run, i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5));
+                var png = EnsembleFigure.RenderPng(run.Test.Rgb(i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5));
                 var label = run.Test.Labels[i];
                 var className = label >= 0 && label < run.ClassNames.Count ? run.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
                 var scores = perImage.Where(r => r.ImageId == ids[k] && r.Part == part && r.Method == method).Take(2)
@@ -125,23 +125,4 @@ public static class RunOutputs
 
     private static List<SaliencyMap?> Rois(RunData run, string part) =>
         [.. run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask)];
-
-    private static byte[] Rgb(RunData run, int i)
-    {
-        var s = run.Test.Size;
-        var rgb = new byte[s * s * 3];
-        var pixels = run.Test.Image(i).Span;
-        for (var y = 0; y < s; y++)
-        {
-            for (var x = 0; x < s; x++)
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    rgb[(((y * s) + x) * 3) + c] = (byte)Math.Clamp(Math.Round(pixels[(((c * s) + y) * s) + x] * 255), 0, 255);
-                }
-            }
-        }
-
-        return rgb;
-    }
 }

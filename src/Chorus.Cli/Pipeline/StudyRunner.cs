@@ -551,18 +551,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         for (var k = 0; k < count; k++)
         {
             var i = chosen[k];
-            var rgb = new byte[s * s * 3];
-            var pixels = test.Image(i).Span;
-            for (var y = 0; y < s; y++)
-            {
-                for (var x = 0; x < s; x++)
-                {
-                    for (var c = 0; c < 3; c++)
-                    {
-                        rgb[(((y * s) + x) * 3) + c] = (byte)Math.Clamp(Math.Round(pixels[(((c * s) + y) * s) + x] * 255), 0, 255);
-                    }
-                }
-            }
+            var rgb = test.Rgb(i);
 
             foreach (var method in settings.Methods)
             {

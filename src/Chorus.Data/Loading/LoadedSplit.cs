@@ -34,6 +34,26 @@ public sealed record LoadedSplit
 
     /// <summary>The pixels of image <paramref name="n"/> (3×S×S floats).</summary>
     public Memory<float> Image(int n) => Pixels.AsMemory(n * 3 * Size * Size, 3 * Size * Size);
+
+    /// <summary>Image <paramref name="n"/> as interleaved RGB bytes (row-major, 3 per pixel; values × 255, rounded, clamped), for figures.</summary>
+    public byte[] Rgb(int n)
+    {
+        var s = Size;
+        var rgb = new byte[s * s * 3];
+        var pixels = Image(n).Span;
+        for (var y = 0; y < s; y++)
+        {
+            for (var x = 0; x < s; x++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    rgb[(((y * s) + x) * 3) + c] = (byte)Math.Clamp(Math.Round(pixels[(((c * s) + y) * s) + x] * 255), 0, 255);
+                }
+            }
+        }
+
+        return rgb;
+    }
 }
 
 /// <summary>An image left out of a <see cref="LoadedSplit"/>, with the reason (one line naming the file).</summary>

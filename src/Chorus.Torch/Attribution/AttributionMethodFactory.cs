@@ -39,19 +39,14 @@ public sealed record AttributionSettings
     public MemoryLayout Layout { get; init; } = MemoryLayout.ChannelsLast;
 }
 
-/// <summary>Creates attribution methods by their CLI names.</summary>
+/// <summary>Creates attribution methods by their CLI names (<see cref="AttributionRegistry"/>).</summary>
 public static class AttributionMethodFactory
 {
     /// <summary>Every name <see cref="Create"/> accepts (<c>smoothgrad</c> also as <c>smoothgrad:&lt;inner name&gt;</c>).</summary>
-    public static IReadOnlyList<string> Names { get; } =
-    [
-        Saliency.CliName, InputXGradient.CliName, IntegratedGradients.CliName, GradientShap.CliName,
-        GradCam.CliName, GradCamPlusPlus.CliName, Occlusion.CliName, NoiseTunnel.CliName,
-    ];
+    public static IReadOnlyList<string> Names => AttributionRegistry.Names;
 
     /// <summary>Whether the named method draws random numbers (and so needs a generator).</summary>
-    public static bool IsStochastic(string name) =>
-        name == GradientShap.CliName || name == NoiseTunnel.CliName || name.StartsWith(NoiseTunnel.CliName + ":", StringComparison.Ordinal);
+    public static bool IsStochastic(string name) => AttributionRegistry.Get(name).Stochastic;
 
     /// <summary>Creates the method called <paramref name="name"/>.</summary>
     /// <param name="name">One of <see cref="Names"/>; <c>smoothgrad:integrated-gradients</c> wraps another method.</param>
@@ -72,6 +67,19 @@ public static class AttributionMethodFactory
         return settings.Precision == Precision.Float32 ? method : new PrecisionAttribution(method, settings.Precision);
     }
 
+    /// <summary>SmoothGrad around the method called <paramref name="inner"/> (which may not be SmoothGrad itself).</summary>
+    internal static NoiseTunnel WrapNoise(string inner, AttributionSettings settings, Generator? generator, string name)
+    {
+        var innerKey = inner.Trim().ToLowerInvariant();
+        if (innerKey == NoiseTunnel.CliName || innerKey.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}': smoothgrad cannot wrap '{inner}'.", nameof(name));
+        }
+
+        var gen = generator ?? throw new ArgumentNullException("generator", $"'{name}' draws random numbers and needs a seeded torch.Generator.");
+        return new NoiseTunnel(CreateCore(innerKey, settings, gen), gen, settings.NoiseTunnel);
+    }
+
     private static IAttributionMethod CreateCore(string name, AttributionSettings settings, Generator? generator)
     {
         var key = name.Trim().ToLowerInvariant();
@@ -86,32 +94,6 @@ public static class AttributionMethodFactory
             return WrapNoise(key[(colon + 1)..], settings, generator, name);
         }
 
-        return key switch
-        {
-            Saliency.CliName => new Saliency(settings.Saliency),
-            InputXGradient.CliName => new InputXGradient(),
-            IntegratedGradients.CliName => new IntegratedGradients(settings.IntegratedGradients),
-            GradientShap.CliName => new GradientShap(generator ?? throw MissingGenerator(name), settings.GradientShap),
-            GradCam.CliName => new GradCam(settings.GradCam),
-            GradCamPlusPlus.CliName => new GradCamPlusPlus(settings.GradCamPlusPlus),
-            Occlusion.CliName => new Occlusion(settings.Occlusion),
-            NoiseTunnel.CliName => WrapNoise(settings.SmoothGradInner, settings, generator, name),
-            _ => throw new ArgumentException($"Unknown attribution method '{name}'; known: {string.Join(", ", Names)}.", nameof(name)),
-        };
+        return AttributionRegistry.Get(key).Create(settings, generator);
     }
-
-    private static NoiseTunnel WrapNoise(string inner, AttributionSettings settings, Generator? generator, string name)
-    {
-        var innerKey = inner.Trim().ToLowerInvariant();
-        if (innerKey == NoiseTunnel.CliName || innerKey.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{name}': smoothgrad cannot wrap '{inner}'.", nameof(name));
-        }
-
-        var gen = generator ?? throw MissingGenerator(name);
-        return new NoiseTunnel(CreateCore(innerKey, settings, gen), gen, settings.NoiseTunnel);
-    }
-
-    private static ArgumentException MissingGenerator(string name) =>
-        new ArgumentNullException("generator", $"'{name}' draws random numbers and needs a seeded torch.Generator.");
 }

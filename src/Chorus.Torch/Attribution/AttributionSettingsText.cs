@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Chorus.Torch.Attribution;
 
 /// <summary>
@@ -9,7 +7,8 @@ namespace Chorus.Torch.Attribution;
 /// </summary>
 /// <remarks>
 /// The five study methods' lines are written as they always were (their options' record text), so run folders from
-/// before this type resume. Occlusion, SmoothGrad and Grad-CAM++ add a line only when the run uses them.
+/// before this type resume. Every other method adds its registered options line (<see cref="AttributionMethodInfo.Options"/>)
+/// only when the run uses it; SmoothGrad's names the methods it wraps.
 /// </remarks>
 public static class AttributionSettingsText
 {
@@ -26,16 +25,14 @@ public static class AttributionSettingsText
             ("gradient_shap", settings.GradientShap.ToString()),
             ("grad_cam", settings.GradCam.ToString()),
         };
-        if (used.Contains(GradCamPlusPlus.CliName))
+        // Every other method the run uses, from its registration (so a new method's options guard its maps too).
+        var fixedKeys = pairs.Select(p => p.Item1).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in AttributionRegistry.Names.Where(n => n != NoiseTunnel.CliName && used.Contains(n)))
         {
-            pairs.Add(("grad_cam_plus_plus", settings.GradCamPlusPlus.ToString()));
-        }
-
-        if (used.Contains(Occlusion.CliName))
-        {
-            var o = settings.Occlusion;
-            pairs.Add(("occlusion", string.Create(CultureInfo.InvariantCulture,
-                $"OcclusionOptions {{ Window = {Ints(o.Window)}, Strides = {Ints(o.Strides)}, Baseline = {o.Baseline}, PerturbationsPerEval = {o.PerturbationsPerEval} }}")));
+            if (AttributionRegistry.Get(name).Options?.Invoke(settings) is { } option && !fixedKeys.Contains(option.Key))
+            {
+                pairs.Add((option.Key, option.Text));
+            }
         }
 
         var smooth = used.Where(m => m == NoiseTunnel.CliName || m.StartsWith(NoiseTunnel.CliName + ":", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
@@ -48,5 +45,4 @@ public static class AttributionSettingsText
         return pairs;
     }
 
-    private static string Ints(IReadOnlyList<int>? values) => values is null ? "-" : string.Join("x", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 }

@@ -20,7 +20,7 @@ public enum MapReduction
     L2,
 }
 
-/// <summary>The single crossing point from attribution tensors to Core <see cref="SaliencyMap"/> records.</summary>
+/// <summary>From attribution tensors to Core <see cref="SaliencyMap"/> records (stacks on disk: <see cref="SaliencyMap.LoadStack"/>).</summary>
 public static class SaliencyMaps
 {
     /// <summary>
@@ -53,13 +53,6 @@ public static class SaliencyMaps
         var n = (int)reduced.shape[0];
         var h = (int)reduced.shape[2];
         var w = (int)reduced.shape[3];
-        var all = reduced.data<float>().ToArray();
-        var maps = new SaliencyMap[n];
-        for (var i = 0; i < n; i++)
-        {
-            maps[i] = new SaliencyMap(h, w, all.AsSpan(i * h * w, h * w).ToArray());
-        }
-
-        return maps;
+        return SaliencyMap.Split(reduced.data<float>().ToArray(), n, h, w);
     }
 }

@@ -32,7 +32,6 @@ public sealed class EnsembleExplainer
     public static readonly IReadOnlyList<string> StudyMethods =
         [Saliency.CliName, InputXGradient.CliName, IntegratedGradients.CliName, GradientShap.CliName, GradCam.CliName];
 
-    private static readonly HashSet<string> Fused = [Saliency.CliName, InputXGradient.CliName, GradCam.CliName];
 
     private readonly AttributionSettings _settings;
     private readonly MapReduction _reduction;
@@ -90,6 +89,17 @@ public sealed class EnsembleExplainer
             }
         }
 
+        // Maps are compared pixel by pixel with the images and regions: layer maps must come back at the input size.
+        if (methods.Contains(GradCam.CliName) && _settings.GradCam.Upsample == CamUpsample.None)
+        {
+            throw new ArgumentException("grad-cam: the ensemble's maps must have the images' size; set AttributionSettings.GradCam.Upsample (the study uses Bilinear).", nameof(methods));
+        }
+
+        if (methods.Contains(GradCamPlusPlus.CliName) && _settings.GradCamPlusPlus.Upsample == CamUpsample.None)
+        {
+            throw new ArgumentException("grad-cam-plus-plus: the ensemble's maps must have the images' size; set AttributionSettings.GradCamPlusPlus.Upsample (e.g. Bilinear).", nameof(methods));
+        }
+
         var n = images.Count;
         var h = (int)images.Images.shape[2];
         var w = (int)images.Images.shape[3];
@@ -121,8 +131,10 @@ public sealed class EnsembleExplainer
             using var generator = new Generator((ulong)(_seed + member));
             var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
             var convergence = new StringBuilder("image,steps,relative_gap\n");
-            var fused = missing.Where(Fused.Contains).ToList();
-            var others = missing.Where(m => !Fused.Contains(m)).Select(m => AttributionMethodFactory.Create(m, _settings, generator)).ToList();
+            // Methods whose maps come out of one shared forward + backward (their registration says how), and the rest.
+            var fused = missing.Select(m => (Name: m, Info: AttributionRegistry.Get(m))).Where(m => m.Info.FromFusedPass is not null).ToList();
+            var others = missing.Select(m => (Name: m, Info: AttributionRegistry.Get(m))).Where(m => m.Info.FromFusedPass is null)
+                .Select(m => (m.Name, m.Info, Method: AttributionMethodFactory.Create(m.Name, _settings, generator))).ToList();
             for (var start = 0; start < n; start += _batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -132,21 +144,15 @@ public sealed class EnsembleExplainer
                 var y = images.Labels.narrow(0, start, count);
                 if (fused.Count > 0)
                 {
-                    var camOptions = _settings.GradCam with { Upsample = _settings.GradCam.Upsample == CamUpsample.None ? CamUpsample.Bilinear : _settings.GradCam.Upsample };
-                    using var pass = FusedGradientPass.Compute(model, x, y, new FusedPassOptions(_settings.Saliency.Abs, fused.Contains(GradCam.CliName) ? camOptions : null));
-                    foreach (var m in fused)
+                    var layerMaps = fused.Any(m => m.Info.Space == MapSpace.Layer);
+                    using var pass = FusedGradientPass.Compute(model, x, y, new FusedPassOptions(_settings.Saliency.Abs, layerMaps ? _settings.GradCam : null));
+                    foreach (var (name, info) in fused)
                     {
-                        var t = m switch
-                        {
-                            _ when m == Saliency.CliName => pass.Saliency,
-                            _ when m == InputXGradient.CliName => pass.InputXGradient,
-                            _ => pass.GradCam,
-                        };
-                        Copy(t, m == GradCam.CliName, buffers[m], start, h, w);
+                        Copy(info.FromFusedPass!(pass), info.Space == MapSpace.Layer, buffers[name], start, h, w);
                     }
                 }
 
-                foreach (var method in others)
+                foreach (var (name, info, method) in others)
                 {
                     using var inner = NewDisposeScope();
                     Tensor attr;
@@ -163,20 +169,19 @@ public sealed class EnsembleExplainer
                         attr = method.Attribute(model, x, y);
                     }
 
-                    var isLayer = attr.shape[1] == 1 && method.Name.StartsWith("grad-cam", StringComparison.Ordinal);
                     if (attr.shape[2] != h || attr.shape[3] != w)
                     {
-                        attr = CamMaps.Interpolate(attr, h, w, CamUpsample.Bilinear);
+                        throw new ChorusException($"{name} returned maps of {attr.shape[2]}x{attr.shape[3]} px for images of {h}x{w} px; the ensemble compares maps with the images pixel by pixel (set the method's upsampling).");
                     }
 
-                    Copy(attr, isLayer, buffers[method.Name], start, h, w);
+                    Copy(attr, info.Space == MapSpace.Layer && attr.shape[1] == 1, buffers[name], start, h, w);
                 }
 
                 progress?.Report(new ExplainProgress(member, members, start + count, n, false));
             }
 
             // Written before the maps, so maps on disk always come with the steps that made them.
-            if (others.Any(o => Adaptive(o) is not null))
+            if (others.Any(o => Adaptive(o.Method) is not null))
             {
                 AtomicFile.WriteAllText(ConvergencePath(runDir, member), convergence.ToString());
             }
@@ -184,7 +189,7 @@ public sealed class EnsembleExplainer
             foreach (var m in missing)
             {
                 NpyArray.FromFloats(buffers[m], n, h, w).Save(MapsPath(runDir, m, member));
-                result[m][member] = Split(buffers[m], n, h, w);
+                result[m][member] = SaliencyMap.Split(buffers[m], n, h, w);
             }
         }
 
@@ -218,26 +223,8 @@ public sealed class EnsembleExplainer
             return false;
         }
 
-        var arr = NpyArray.Load(path);
-        if (!arr.Shape.SequenceEqual(new long[] { n, h, w }))
-        {
-            throw new ChorusException($"{path} holds maps of shape [{string.Join(",", arr.Shape)}], this run needs [{n},{h},{w}]; delete the maps folder to recompute.");
-        }
-
-        maps = Split(arr.Floats, n, h, w);
+        maps = SaliencyMap.LoadStack(path, n, h, w);
         return true;
     }
 
-    private static SaliencyMap[] Split(float[] data, int n, int h, int w)
-    {
-        var maps = new SaliencyMap[n];
-        for (var i = 0; i < n; i++)
-        {
-            var v = new float[h * w];
-            Array.Copy(data, (long)i * h * w, v, 0, h * w);
-            maps[i] = new SaliencyMap(h, w, v);
-        }
-
-        return maps;
-    }
 }

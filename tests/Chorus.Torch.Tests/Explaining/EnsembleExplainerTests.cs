@@ -145,4 +145,20 @@ public class EnsembleExplainerTests
 
         Assert.Equal(2, maps[IntegratedGradients.CliName].Length);
     }
+
+    [Fact]
+    public void Explain_LayerMapsWithoutUpsampling_AreRefused_NotSilentlyResized()
+    {
+        using var data = EnsembleTrainerTests.QuadrantSet(4, 16, 6);
+        var (dir, load) = TwoMembers(data);
+
+        var e = Assert.Throws<ArgumentException>(() =>
+            new EnsembleExplainer(Settings with { GradCam = new GradCamOptions(Relu: true) }).Explain(dir, load, 2, data, [GradCam.CliName]));
+        var plusPlus = Assert.Throws<ArgumentException>(() =>
+            new EnsembleExplainer(Settings).Explain(dir, load, 2, data, [GradCamPlusPlus.CliName]));
+
+        Assert.Contains("Upsample", e.Message);
+        Assert.Contains("grad-cam-plus-plus", plusPlus.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir, "maps")));
+    }
 }
