@@ -1,4 +1,4 @@
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Chorus.Ensembles;
 using Chorus.Evaluation;
 using Chorus.Torch.Faithfulness;

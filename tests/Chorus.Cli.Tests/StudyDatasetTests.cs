@@ -1,4 +1,4 @@
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Chorus.Data.Isic;
 
 namespace Chorus.Cli.Tests;

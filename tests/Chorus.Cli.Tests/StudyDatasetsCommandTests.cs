@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using Chorus.Cli.Pipeline;
+using Chorus.Cli.Rendering;
+using Chorus.Study;
 using Chorus.Evaluation;
 
 namespace Chorus.Cli.Tests;

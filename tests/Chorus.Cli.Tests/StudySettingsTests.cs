@@ -1,5 +1,5 @@
 using Chorus.Cli.Commands;
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Models;
 

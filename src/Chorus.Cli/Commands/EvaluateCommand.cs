@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using Chorus.Cli.Infrastructure;
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Chorus.Metrics;
 using Chorus.Torch.Faithfulness;
 using Spectre.Console;
@@ -155,20 +155,15 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
     /// <summary>Computes and writes faithfulness for <paramref name="run"/> with a progress bar, then prints its table.</summary>
     internal static void Faithfulness(IAnsiConsole console, RunData run, FaithfulnessOptions options, int images, CancellationToken cancellationToken)
     {
-        var comparisons = ProgressRunner.Run(console, ctx =>
-        {
-            var n = images == 0 ? run.Chosen.Length : Math.Min(images, run.Chosen.Length);
-            var task = ctx.AddTask($"Faithfulness: {run.Members} members × {run.Methods.Count} methods × {n} images", maxValue: run.Members * run.Methods.Count);
-            var progress = ProgressRunner.Report<FaithfulnessProgress>(p => task.Value = p.Done);
-            return FaithfulnessRunner.Run(run, options, images, progress, cancellationToken);
-        });
-        if (run.BelowBaselineWarning is { } warning)
-        {
-            console.MarkupLine($"[yellow]warning:[/] faithfulness: {Markup.Escape(warning)}");
-        }
+        var comparisons = StudyRunner.RunFaithfulness(new Rendering.SpectreStudyReporter(console), run, options, images, cancellationToken);
+        PrintFaithfulness(console, run.Methods, options, comparisons);
+    }
 
+    /// <summary>The faithfulness table: deletion and insertion AUCs, Ens-Avg vs Exp-Avg, per method.</summary>
+    internal static void PrintFaithfulness(IAnsiConsole console, IReadOnlyList<string> methods, FaithfulnessOptions options, IReadOnlyList<Chorus.Evaluation.MetricComparison> comparisons)
+    {
         var table = new Table().AddColumns("method", "deletion AUC↓ Ens", "Exp", "p", "insertion AUC↑ Ens", "Exp", "p");
-        foreach (var method in run.Methods)
+        foreach (var method in methods)
         {
             var del = comparisons.First(c => c.Method == method && c.Metric == FaithfulnessRunner.DeletionMetric);
             var ins = comparisons.First(c => c.Method == method && c.Metric == FaithfulnessRunner.InsertionMetric);

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Chorus.Cli.Pipeline;
+using Chorus.Study;
 using Chorus.Data.Synthetic;
 using Chorus.Metrics;
 using Chorus.Torch.Attribution;

@@ -1,4 +1,5 @@
-using Chorus.Cli.Pipeline;
+using Chorus.Cli.Rendering;
+using Chorus.Study;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -10,7 +11,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<StudyCommandSet
     public override int Execute(CommandContext context, StudyCommandSettings settings, CancellationToken cancellationToken)
     {
         var study = settings.ToStudySettings();
-        var members = new StudyRunner(console, study).TrainOnly("train", cancellationToken);
+        var members = new StudyRunner(new SpectreStudyReporter(console), study).TrainOnly("train", cancellationToken);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("member", "seed", "train acc", "test acc", "seconds", "checkpoint");
         foreach (var m in members)
         {

@@ -1,7 +1,7 @@
 using Chorus.Evaluation;
 using Chorus.Torch.Training;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>The evaluation of one method on one part.</summary>
 public sealed record StudyCell(string Part, string Method, EvaluationResult Result);

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Chorus.Study;
 using Spectre.Console;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Cli.Rendering;
 
 /// <summary>
 /// Prints the study's table: part | method | Ens-Avg | Exp-Avg for each metric, mean ± std across images. The metrics

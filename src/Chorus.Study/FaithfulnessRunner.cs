@@ -11,7 +11,7 @@ using Chorus.Torch.Models;
 using Chorus.Torch.Training;
 using TorchSharp;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>Progress of <see cref="FaithfulnessRunner.Run"/>: member × method pairs done out of the total.</summary>
 public sealed record FaithfulnessProgress(int Done, int Total, int Member, string Method, bool Resumed);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Chorus.Cli.Infrastructure;
 using Chorus.Data.Cub;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
@@ -20,17 +19,16 @@ using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
 using Chorus.Torch.Numerics;
 using Chorus.Torch.Training;
-using Spectre.Console;
 using TorchSharp;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>
 /// The study, end to end: dataset → ensemble → explanations → Ens-Avg vs Exp-Avg → files and figures. Every
 /// stage writes its output atomically and is skipped on a re-run when its output exists, so an interrupted run
 /// resumes where it stopped.
 /// </summary>
-public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
+public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 {
     /// <summary>Name of the list of images left out, in the output folder.</summary>
     public const string SkippedFile = "skipped.csv";
@@ -99,6 +97,39 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         return outcome;
     }
 
+    /// <summary>The faithfulness comparisons of the last <see cref="Run"/> with <see cref="StudySettings.Faithfulness"/>, else null.</summary>
+    public IReadOnlyList<Chorus.Evaluation.MetricComparison>? Faithfulness { get; private set; }
+
+    /// <summary>Deletion and insertion AUCs of <paramref name="run"/> (<see cref="FaithfulnessRunner"/>) under one progress bar; warns about members that did not learn.</summary>
+    public static IReadOnlyList<Chorus.Evaluation.MetricComparison> RunFaithfulness(IStudyReporter reporter, RunData run, Chorus.Torch.Faithfulness.FaithfulnessOptions options, int images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reporter);
+        ArgumentNullException.ThrowIfNull(run);
+        var comparisons = reporter.Progress(ctx =>
+        {
+            var n = images == 0 ? run.Chosen.Length : Math.Min(images, run.Chosen.Length);
+            var task = ctx.AddTask($"Faithfulness: {run.Members} members × {run.Methods.Count} methods × {n} images", run.Members * run.Methods.Count);
+            var progress = new SyncProgress<FaithfulnessProgress>(p => task.Value = p.Done);
+            return FaithfulnessRunner.Run(run, options, images, progress, cancellationToken);
+        });
+        if (run.BelowBaselineWarning is { } warning)
+        {
+            reporter.Message(StudyMessageKind.Warning, $"faithfulness: {warning}");
+        }
+
+        return comparisons;
+    }
+
+    // One phase with one bar of `total` steps that `work` advances; the bar is full at the end.
+    private T RunCounted<T>(string description, double total, Func<IProgress<int>, T> work) =>
+        reporter.Progress(ctx =>
+        {
+            var task = ctx.AddTask(description, total);
+            var result = work(new SyncProgress<int>(n => task.Value = n));
+            task.Value = task.MaxValue;
+            return result;
+        });
+
     private static FileLock WaitForLock(string path, CancellationToken cancellationToken)
     {
         while (true)
@@ -156,7 +187,12 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         Directory.CreateDirectory(settings.Out);
         torch.set_num_threads(settings.Threads);
         // Float32 against float64 on small probes before the first tensor work of the run (Torch.Numerics).
-        NumericsOption.Ensure(settings.Numerics);
+        if (settings.Numerics is not null)
+        {
+            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
+        }
+
+        NumericsGuard.Ensure();
         var manifest = NewManifest(command);
 
         var dataDir = settings.Data ?? Path.Combine(settings.Out, "data");
@@ -243,7 +279,6 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         manifest.AddVersionOf("chorus", typeof(StudyRunner));
         manifest.AddVersionOf("TorchSharp", typeof(torch));
         manifest.AddVersionOf("SkiaSharp", typeof(SkiaSharp.SKBitmap));
-        manifest.AddVersionOf("Spectre.Console", typeof(AnsiConsole));
         manifest.Versions["libtorch"] = TorchVersions.Libtorch;
         manifest.Seeds["dataset"] = settings.GeneratesLesions ? settings.Lesions.Seed : settings.Synth.Seed;
         manifest.Seeds["training"] = settings.Training.Seed;
@@ -303,7 +338,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             var version = existing?["generatorVersion"]?.GetValue<int>();
             if (EqualityComparer<TOptions>.Default.Equals(recorded, options) && version == generatorVersion)
             {
-                console.MarkupLine($"[grey]Reusing {name} in {Markup.Escape(dataDir)}.[/]");
+                reporter.Message(StudyMessageKind.Detail, $"Reusing {name} in {dataDir}.");
                 return format;
             }
 
@@ -321,22 +356,21 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
             Directory.Delete(dataDir, recursive: true);
         }
 
-        var summary = ProgressRunner.RunCounted(console, $"Generating {name}", count, generate);
-        console.MarkupLine(summary);
+        var summary = RunCounted($"Generating {name}", count, generate);
+        reporter.Message(StudyMessageKind.Info, summary);
         return format;
     }
 
     private StudySplits LoadSplits(StudyDataset dataset, CancellationToken cancellationToken)
     {
         var (trainCount, testCount) = dataset.Counts;
-        var result = ProgressRunner.RunCounted(
-            console,
+        var result = RunCounted(
             $"Loading {trainCount} train + {testCount} test images ({dataset.Format})",
             Math.Max(trainCount + testCount, 1),
             progress => dataset.LoadSplits(settings.ImageSize, progress, cancellationToken));
         foreach (var warning in dataset.Warnings)
         {
-            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+            reporter.Message(StudyMessageKind.Warning, warning);
         }
 
         return result;
@@ -349,7 +383,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         if (skipped.Count > 0)
         {
             var first = skipped[0];
-            console.MarkupLine($"[yellow]warning:[/] skipped {skipped.Count} unusable image(s) or file(s), listed in {SkippedFile}; first: {Markup.Escape(first.Path)}: {Markup.Escape(first.Reason)} (--on-bad-image fail stops at the first instead).");
+            reporter.Message(StudyMessageKind.Warning, $"skipped {skipped.Count} unusable image(s) or file(s), listed in {SkippedFile}; first: {first.Path}: {first.Reason} (--on-bad-image fail stops at the first instead).");
         }
     }
 
@@ -359,14 +393,14 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         var trainer = new EnsembleTrainer(
             factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
             trunkCacheDir: settings.Cache ?? Path.Combine(runDir, "cache"));
-        var results = ProgressRunner.Run(console, ctx =>
+        var results = reporter.Progress(ctx =>
         {
-            var tasks = new Dictionary<int, ProgressTask>();
-            var progress = ProgressRunner.Report<TrainingProgress>(p =>
+            var tasks = new Dictionary<int, IStudyTask>();
+            var progress = new SyncProgress<TrainingProgress>(p =>
             {
                 if (!tasks.TryGetValue(p.Member, out var task))
                 {
-                    task = ctx.AddTask($"Member {p.Member + 1,2}/{p.Members}", maxValue: 1);
+                    task = ctx.AddTask($"Member {p.Member + 1,2}/{p.Members}", 1);
                     tasks[p.Member] = task;
                 }
 
@@ -375,21 +409,21 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
                 task.Description = p.Member < 0
                     ? $"Shared backbone epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}"
                     : p.Message == "resumed"
-                    ? $"Member {p.Member + 1,2}/{p.Members} [grey](already trained)[/]"
+                    ? $"Member {p.Member + 1,2}/{p.Members} (already trained)"
                     : $"Member {p.Member + 1,2}/{p.Members} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}";
             });
             return trainer.Train(runDir, train, test, progress, cancellationToken, settings.MemberRange);
         });
         if (trainer.TrunkCacheUse.Used)
         {
-            console.MarkupLine($"[grey]Members trained from the frozen trunk's outputs, computed once per image{(trainer.TrunkCacheUse.FromDisk ? " (read from the cache)" : "")}.[/]");
+            reporter.Message(StudyMessageKind.Detail, $"Members trained from the frozen trunk's outputs, computed once per image{(trainer.TrunkCacheUse.FromDisk ? " (read from the cache)" : "")}.");
         }
 
         TrunkCacheUsed = trainer.TrunkCacheUse.Used;
         var resumed = results.Count(r => r.Resumed);
         if (resumed > 0)
         {
-            console.MarkupLine($"[grey]{resumed} of {results.Count} members already trained in {Markup.Escape(runDir)}; kept.[/]");
+            reporter.Message(StudyMessageKind.Detail, $"{resumed} of {results.Count} members already trained in {runDir}; kept.");
         }
 
         return results;
@@ -399,10 +433,10 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     private void ReportAccuracy(IReadOnlyList<MemberResult> members, ClassBaseline baseline, IReadOnlyList<MemberResult> below, int testCount)
     {
         var accs = members.Select(r => r.TestAccuracy).ToList();
-        console.MarkupLine($"Ensemble of {members.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {testCount} test images; baseline: the majority class, {baseline.MajorityRate:P1} (chance 1/{baseline.Classes} = {baseline.Chance:P1}).");
+        reporter.Message(StudyMessageKind.Info, $"Ensemble of {members.Count}: test accuracy mean {accs.Average():P1} (min {accs.Min():P1}, max {accs.Max():P1}) on {testCount} test images; baseline: the majority class, {baseline.MajorityRate:P1} (chance 1/{baseline.Classes} = {baseline.Chance:P1}).");
         if (below.Count > 0)
         {
-            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(DescribeBelow(below, baseline))} Their maps explain models that did not learn; see --lr, --backbone-lr, --warmup, --epochs.");
+            reporter.Message(StudyMessageKind.Warning, $"{DescribeBelow(below, baseline)} Their maps explain models that did not learn; see --lr, --backbone-lr, --warmup, --epochs.");
         }
     }
 
@@ -440,11 +474,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         RunOutputs.Curves(run, Metrics);
         if (settings.Faithfulness)
         {
-            Commands.EvaluateCommand.Faithfulness(console, run, FaithfulnessRunner.DefaultOptions, FaithfulnessRunner.DefaultImages, cancellationToken);
+            Faithfulness = RunFaithfulness(reporter, run, FaithfulnessRunner.DefaultOptions, FaithfulnessRunner.DefaultImages, cancellationToken);
         }
 
         var report = RunOutputs.Report(run, settings.Figures);
-        console.MarkupLine($"Wrote curves.csv and [blue]{Markup.Escape(Path.GetFullPath(report))}[/].");
+        reporter.Message(StudyMessageKind.Info, $"Wrote curves.csv and {Path.GetFullPath(report)}.");
     }
 
     private static ImageTensorSet Subset(LoadedSplit split, int[] chosen)
@@ -500,11 +534,11 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
     {
         GuardMapSettings(runDir);
         var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
-        var (maps, resumed) = ProgressRunner.Run(console, ctx =>
+        var (maps, resumed) = reporter.Progress(ctx =>
         {
-            var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", maxValue: (double)members * images.Count);
+            var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", (double)members * images.Count);
             var resumed = new HashSet<int>();
-            var progress = ProgressRunner.Report<ExplainProgress>(p =>
+            var progress = new SyncProgress<ExplainProgress>(p =>
             {
                 task.Value = ((double)p.Member * p.Images) + p.ImagesDone;
                 if (p.Resumed)
@@ -517,7 +551,7 @@ public sealed class StudyRunner(IAnsiConsole console, StudySettings settings)
         });
         if (resumed > 0)
         {
-            console.MarkupLine($"[grey]Maps of {resumed} of {members} members were already on disk; kept.[/]");
+            reporter.Message(StudyMessageKind.Detail, $"Maps of {resumed} of {members} members were already on disk; kept.");
         }
 
         return maps;

@@ -7,7 +7,7 @@ using Chorus.Reports.Figures;
 using Chorus.Reports.Html;
 using Chorus.Statistics;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>
 /// The files computed from a run's maps: results.csv, per_image.csv, summary.json (as <see cref="StudyFiles"/>),

@@ -5,7 +5,7 @@ using Chorus.Evaluation;
 using Chorus.IO;
 using Chorus.Statistics;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>
 /// Writes a study's <c>results.csv</c> (Ens-Avg and Exp-Avg per part × method × metric with std, bootstrap 95% CI

@@ -6,7 +6,7 @@ using Chorus.Data.Isic;
 using Chorus.Data.Loading;
 using Chorus.Data.Regions;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>What the study does with an image (or, for ISIC, a file) it cannot use.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<BadImagePolicy>))]

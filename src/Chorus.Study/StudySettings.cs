@@ -2,7 +2,7 @@ using Chorus.Data.Synthetic;
 using Chorus.Torch.Attribution;
 using Chorus.Torch.Training;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>Everything one study run needs; recorded in the run's manifest.</summary>
 public sealed record StudySettings

@@ -6,7 +6,7 @@ using Chorus.Ensembles;
 using Chorus.Explanations;
 using Chorus.IO;
 
-namespace Chorus.Cli.Pipeline;
+namespace Chorus.Study;
 
 /// <summary>
 /// A finished run folder loaded back from disk: manifest, the explained test images (with their ROIs rebuilt at the
