@@ -21,7 +21,7 @@ public class PackageTests(ITestOutputHelper output)
 
         // Pack: the libraries a consumer needs, and the tool.
         var clock = Stopwatch.StartNew();
-        foreach (var project in new[] { "Chorus.Core", "Chorus.Data", "Chorus.Torch", "Chorus.Reports", "Chorus.Cli" })
+        foreach (var project in new[] { "Chorus.Core", "Chorus.Data", "Chorus.Torch", "Chorus.Reports", "Chorus.Study", "Chorus.Cli" })
         {
             Run("dotnet", ["pack", Path.Combine(TestPaths.RepoRoot, "src", project), "-c", "Release", "-o", feed, $"-p:VersionSuffix={suffix}", "-nologo"], TestPaths.RepoRoot);
         }
@@ -33,6 +33,7 @@ public class PackageTests(ITestOutputHelper output)
         }
 
         Assert.True(File.Exists(Path.Combine(feed, $"Chorus.Torch.{version}.nupkg")));
+        Assert.True(File.Exists(Path.Combine(feed, $"Chorus.Study.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"chorus.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"chorus.linux-x64.{version}.nupkg")));
 

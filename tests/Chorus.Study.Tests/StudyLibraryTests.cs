@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Chorus.Data.Synthetic;
+using Chorus.Evaluation;
+using Chorus.Study;
+using Chorus.Torch.Attribution;
+using Chorus.Torch.Training;
+
+namespace Chorus.Study.Tests;
+
+/// <summary>A whole study run from .NET through Chorus.Study, with no command-line project anywhere.</summary>
+public class StudyLibraryTests
+{
+    [Fact]
+    public void SmallStudy_ThroughTheLibraryAlone_GivesTheResultsOfTheCommandLine()
+    {
+        // Given: a small SynthBirds study, as settings
+        var root = TestPaths.TempDir();
+        var settings = new StudySettings
+        {
+            Out = Path.Combine(root, "library"),
+            Synth = new SynthBirdsOptions(4, 48, 160, 0.3, 0),
+            ImageSize = 48,
+            Training = new TrainingOptions(Members: 2, Epochs: 1, PretrainEpochs: 1),
+            Attribution = new AttributionSettings
+            {
+                IntegratedGradients = new IntegratedGradientsOptions { Steps = 8, InternalBatchSize = StudySettings.InternalBatchFor(48, 8) },
+                GradientShap = new GradientShapOptions { Samples = 5, InternalBatchSize = StudySettings.InternalBatchFor(48, 5) },
+                GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+                GradCamPlusPlus = new GradCamPlusPlusOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+            },
+            ExplainCount = 6,
+            Methods = [Saliency.CliName, IntegratedGradients.CliName, GradCam.CliName],
+            Threads = 1,
+        };
+        var lines = new StringWriter();
+
+        // When: the library runs it
+        var outcome = new StudyRunner(new SilentStudyReporter(lines), settings).Run("library");
+
+        // Then: the study's files, and what it said
+        Assert.Equal(3 * 2, outcome.Cells.Count);   // methods × parts
+        Assert.Equal(2, outcome.Members.Count);
+        Assert.Contains("Ensemble of 2", lines.ToString());
+        foreach (var file in new[] { "results.csv", "per_image.csv", "summary.json", "curves.csv", "report.html", "manifest.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(settings.Out, file)), file);
+        }
+
+        // When: the command line runs the same study (a separate process; this project does not reference it)
+        var cli = Path.Combine(root, "cli");
+        var (code, output) = RunCli([
+            "demo", "--out", cli, "--species", "4", "--size", "48", "--count", "160", "--members", "2", "--epochs", "1",
+            "--pretrain-epochs", "1", "--ig-steps", "8", "--explain", "6", "--methods", "saliency,integrated-gradients,grad-cam", "--threads", "1"]);
+
+        // Then: the same results.csv
+        Assert.True(code == 0, output);
+        var library = ResultsCsv.Read(Path.Combine(settings.Out, "results.csv"));
+        var fromCli = ResultsCsv.Read(Path.Combine(cli, "results.csv"));
+        Assert.Equal(library.Count, fromCli.Count);
+        Assert.All(library.Zip(fromCli), p => Assert.Equal(p.First, p.Second));
+    }
+
+    [Fact]
+    public void ThisProject_DoesNotReferenceTheCommandLine() =>
+        Assert.DoesNotContain(typeof(StudyLibraryTests).Assembly.GetReferencedAssemblies(), a => a.Name is "chorus" or "Spectre.Console");
+
+    // The CLI built beside this test's configuration (dotnet test Chorus.slnx builds it first; built here when missing).
+    private static (int Code, string Output) RunCli(string[] args)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dll = Path.Combine(TestPaths.RepoRoot, "src", "Chorus.Cli", "bin", configuration, "net10.0", "chorus.dll");
+        if (!File.Exists(dll))
+        {
+            Run(["build", Path.Combine(TestPaths.RepoRoot, "src", "Chorus.Cli"), "-c", configuration, "-nologo"]);
+        }
+
+        return Run([dll, .. args]);
+    }
+
+    private static (int Code, string Output) Run(string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
