@@ -574,7 +574,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         }
 
         var outcome = new StudyOutcome(results, members, Metrics);
-        StudyFiles.Write(settings.Out, outcome, settings.Seed);
+        StudyFiles.Write(settings.Out, outcome, settings.Seed, settings.Aggregator.Name);
         return outcome;
     }
 

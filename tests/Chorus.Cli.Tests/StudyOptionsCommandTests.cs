@@ -119,6 +119,20 @@ public class StudyOptionsCommandTests
     }
 
     [Fact]
+    public async Task Demo_Aggregate_IsRecordedAndNamedInTheSummary()
+    {
+        var outDir = Path.Combine(TestPaths.TempDir(), "aggregate-run");
+        var (code, output) = await CliRunner.RunAsync(
+            "demo", "--quick", "--members", "2", "--count", "160", "--epochs", "1", "--pretrain-epochs", "1", "--explain", "4",
+            "--methods", "saliency", "--aggregate", "median+rank", "--out", outDir);
+
+        Assert.True(code == 0, output);
+        Assert.Equal("median+rank", Chorus.Evaluation.SummaryJson.Read(Path.Combine(outDir, "summary.json")).Aggregator);
+        var study = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "manifest.json")))!["options"]!["study"]!;
+        Assert.Equal("median+rank", study["Aggregate"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Demo_IgTolerance_RecordsStepsPerImage_AndRefusesToReuseMapsOfAnotherTolerance()
     {
         // Given the quick demo with adaptive Integrated Gradients only

@@ -38,9 +38,7 @@ public static class RunOutputs
             }
         }
 
-        ResultsCsv.Write(Path.Combine(run.Folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
-        PerImageCsv.Write(Path.Combine(run.Folder, "per_image.csv"), perImage);
-        SummaryJson.Write(Path.Combine(run.Folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, run.Members, run.Aggregator.Name, bootstrap, comparisons));
+        StudyFiles.Write(run.Folder, comparisons, perImage, run.Members, run.Aggregator.Name, bootstrap);
         return comparisons;
     }
 

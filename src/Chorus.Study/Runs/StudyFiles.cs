@@ -14,17 +14,24 @@ namespace Chorus.Study;
 public static class StudyFiles
 {
     /// <summary>Computes the comparisons (bootstrap seeded with <paramref name="seed"/>) and writes the three files.</summary>
-    public static IReadOnlyList<MetricComparison> Write(string folder, StudyOutcome outcome, long seed)
+    public static IReadOnlyList<MetricComparison> Write(string folder, StudyOutcome outcome, long seed, string aggregator)
     {
+        ArgumentNullException.ThrowIfNull(outcome);
         var bootstrap = new BootstrapOptions(Seed: unchecked((int)seed));
         var comparisons = outcome.Cells
             .SelectMany(c => ResultTables.CompareAll(c.Part, c.Method, c.Result, bootstrap))
             .Where(c => outcome.Metrics.Contains(c.Metric))
             .ToList();
-        ResultsCsv.Write(Path.Combine(folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
-        PerImageCsv.Write(Path.Combine(folder, "per_image.csv"), outcome.Cells.SelectMany(c => ResultTables.ToPerImageRows(c.Part, c.Method, c.Result)));
-        SummaryJson.Write(Path.Combine(folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, outcome.Members.Count, "mean", bootstrap, comparisons));
+        Write(folder, comparisons, outcome.Cells.SelectMany(c => ResultTables.ToPerImageRows(c.Part, c.Method, c.Result)), outcome.Members.Count, aggregator, bootstrap);
         return comparisons;
+    }
+
+    /// <summary>The one writer of <c>results.csv</c>, <c>per_image.csv</c> and <c>summary.json</c> (its aggregator named).</summary>
+    public static void Write(string folder, IReadOnlyList<MetricComparison> comparisons, IEnumerable<PerImageRow> perImage, int members, string aggregator, BootstrapOptions bootstrap)
+    {
+        ResultsCsv.Write(Path.Combine(folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
+        PerImageCsv.Write(Path.Combine(folder, "per_image.csv"), perImage);
+        SummaryJson.Write(Path.Combine(folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, members, aggregator, bootstrap, comparisons));
     }
 
     /// <summary>Writes the images left out (<c>image_id,path,reason</c>; the id is empty when unknown) to <paramref name="path"/>, atomically; a header only when none.</summary>
