@@ -107,9 +107,9 @@ public static class FaithfulnessRunner
             }
         }
 
-        ResultsCsv.Write(Path.Combine(run.Folder, "faithfulness.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
-        PerImageCsv.Write(Path.Combine(run.Folder, "faithfulness_per_image.csv"), perImage);
-        FaithfulnessCurvesCsv.Write(Path.Combine(run.Folder, "faithfulness_curves.csv"), results.SelectMany(r => r.Curves));
+        ResultsCsv.Write(run.Layout.Faithfulness, comparisons.SelectMany(ResultTables.ToResultRows));
+        PerImageCsv.Write(run.Layout.FaithfulnessPerImage, perImage);
+        FaithfulnessCurvesCsv.Write(run.Layout.FaithfulnessCurves, results.SelectMany(r => r.Curves));
         MergeIntoSummary(run, bootstrap, comparisons);
         return comparisons;
     }
@@ -120,7 +120,7 @@ public static class FaithfulnessRunner
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var runDir = Path.Combine(run.Folder, "run");
+        var runDir = run.Layout.Run;
         for (var m = 0; m < run.Members; m++)
         {
             var checkpoint = EnsembleTrainer.CheckpointPath(runDir, m);
@@ -160,7 +160,7 @@ public static class FaithfulnessRunner
             var target = torch.tensor(labels);
             for (var m = 0; m < run.Members; m++)
             {
-                var cachePath = Path.Combine(runDir, "faithfulness", string.Create(CultureInfo.InvariantCulture, $"member-{m:D2}.json"));
+                var cachePath = run.Layout.FaithfulnessOfMember(m);
                 if (TryReadCache(cachePath, fingerprint) is { } cached)
                 {
                     perMember[m] = cached;
@@ -207,7 +207,7 @@ public static class FaithfulnessRunner
         }
         catch (JsonException e)
         {
-            throw new ChorusException($"{Path.Combine(run.Folder, "manifest.json")}: options.study.Backbone cannot be read: {e.Message}");
+            throw new ChorusException($"{run.Layout.Manifest}: options.study.Backbone cannot be read: {e.Message}");
         }
 
         var widths = study?["Widths"] is JsonArray a ? a.Select(x => x!.GetValue<int>()).ToArray() : null;
@@ -279,7 +279,7 @@ public static class FaithfulnessRunner
 
     private static void MergeIntoSummary(RunData run, BootstrapOptions bootstrap, IReadOnlyList<MetricComparison> faithfulness)
     {
-        var path = Path.Combine(run.Folder, "summary.json");
+        var path = run.Layout.Summary;
         var summary = File.Exists(path)
             ? SummaryJson.Read(path)
             : new RunSummary(RunSummary.CurrentSchema, run.Members, "mean", bootstrap, []);

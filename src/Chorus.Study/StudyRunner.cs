@@ -31,7 +31,7 @@ namespace Chorus.Study;
 public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 {
     /// <summary>Name of the list of images left out, in the output folder.</summary>
-    public const string SkippedFile = "skipped.csv";
+    public const string SkippedFile = "skipped.csv";   // RunLayout.Skipped
 
     // The settings with the dataset's defaults filled in (metrics), once the dataset is open.
     private StudySettings? _resolved;
@@ -39,6 +39,9 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 
     // Whether the members were trained from cached frozen-trunk outputs (recorded in the manifest).
     private bool TrunkCacheUsed { get; set; }
+
+    /// <summary>The paths of the run folder (<see cref="StudySettings.Out"/>).</summary>
+    public RunLayout Layout { get; } = new(settings.Out);
 
     /// <summary>The settings as run: the given ones with the dataset's defaults filled in after <see cref="Run"/> or <see cref="TrainOnly"/>.</summary>
     public StudySettings Settings => _resolved ?? settings;
@@ -57,7 +60,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         var range = settings.MemberRange ?? throw new InvalidOperationException("RunMembers needs a member range.");
         using var trained = Prepare(command, cancellationToken);
         var chosen = ChooseImages(trained.Test.Count, settings.ExplainCount, settings.Seed);
-        RunFolder.WriteExplained(trained.RunDir, trained.Test, chosen);
+        RunFolder.WriteExplained(Layout, trained.Test, chosen);
         using var explainSet = Subset(trained.Test, chosen);
         trained.Manifest.Time("explain", () => Explain(trained.RunDir, trained.Factory, settings.Training.Members, explainSet, cancellationToken));
         trained.Manifest.Results["members_range"] = range.ToString();
@@ -76,7 +79,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         using var trained = Prepare(command, cancellationToken);
         var (manifest, test, testSet, members, factory, runDir, total) = (trained.Manifest, trained.Test, trained.TestSet, trained.Members, trained.Factory, trained.RunDir, trained.Clock);
         var chosen = ChooseImages(test.Count, settings.ExplainCount, settings.Seed);
-        RunFolder.WriteExplained(runDir, test, chosen);
+        RunFolder.WriteExplained(Layout, test, chosen);
         using var explainSet = Subset(test, chosen);
         var maps = manifest.Time("explain", () => Explain(runDir, factory, members.Count, explainSet, cancellationToken));
         var outcome = manifest.Time("evaluate", () => Evaluate(test, chosen, maps, members)) with { Baseline = trained.Baseline };
@@ -195,12 +198,12 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         NumericsGuard.Ensure();
         var manifest = NewManifest(command);
 
-        var dataDir = settings.Data ?? Path.Combine(settings.Out, "data");
+        var dataDir = settings.Data ?? Layout.GeneratedData;
         var format = settings.Format;
         if (settings.Data is null)
         {
             // Processes that share the folder (member ranges) generate it once: the others wait, then reuse it.
-            using var generating = WaitForLock(Path.Combine(settings.Out, "run", "locks", "data.lock"), cancellationToken);
+            using var generating = WaitForLock(Layout.DataLock, cancellationToken);
             format = manifest.Time("dataset", () => settings.GeneratesLesions ? EnsureSynthLesions(dataDir, cancellationToken) : EnsureSynthBirds(dataDir, cancellationToken));
         }
 
@@ -217,7 +220,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
             throw new ChorusException($"{dataDir}: the train or test split is empty ({train.Count} train, {test.Count} test images).");
         }
 
-        var runDir = Path.Combine(settings.Out, "run");
+        var runDir = Layout.Run;
         var classes = dataset.ClassNames.Count;
         IClassifier Factory() => settings.Backbone.Create(classes, settings.Widths);
         var testSet = ImageTensorSet.FromArrays(test.Pixels, test.Labels, 3, test.Size, test.Size);
@@ -379,7 +382,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
     private void ReportSkipped(IReadOnlyList<SkippedImage> skipped, RunManifest manifest)
     {
         manifest.Results["images_skipped"] = skipped.Count;
-        StudyFiles.WriteSkipped(Path.Combine(settings.Out, SkippedFile), skipped);
+        StudyFiles.WriteSkipped(Layout.Skipped, skipped);
         if (skipped.Count > 0)
         {
             var first = skipped[0];
@@ -392,7 +395,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         var options = settings.Training;
         var trainer = new EnsembleTrainer(
             factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
-            trunkCacheDir: settings.Cache ?? Path.Combine(runDir, "cache"));
+            trunkCacheDir: settings.Cache ?? Layout.TrunkCache);
         var results = reporter.Progress(ctx =>
         {
             var tasks = new Dictionary<int, IStudyTask>();
@@ -506,8 +509,8 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         var text = string.Join('\n', [
             $"reduction={settings.Reduction}", .. described[..4], $"precision={a.Precision.ToCliName()}",
             string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}"),
-            .. Layout(a), .. described[4..]]) + "\n";
-        var path = Path.Combine(runDir, "maps", "settings.txt");
+            .. LayoutLines(a), .. described[4..]]) + "\n";
+        var path = Layout.MapSettings;
         if (File.Exists(path))
         {
             var old = File.ReadAllText(path);
@@ -516,7 +519,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
                 var was = old.Split('\n').Except(text.Split('\n')).FirstOrDefault(l => l.Length > 0);
                 var now = text.Split('\n').Except(old.Split('\n')).FirstOrDefault(l => l.Length > 0);
                 var changed = was is null ? $"now: {now}" : now is null ? $"was: {was}" : $"was: {was}, now: {now}";
-                throw new ChorusException($"{Path.Combine(runDir, "maps")} holds maps computed with other explanation settings ({changed}); use a new --out folder, delete that folder, or run with the old settings.");
+                throw new ChorusException($"{Path.GetDirectoryName(path)} holds maps computed with other explanation settings ({changed}); use a new --out folder, delete that folder, or run with the old settings.");
             }
 
             return;
@@ -528,7 +531,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 
     // The memory order changes maps at the level of float rounding; recorded so a resumed run does not mix orders. Plain
     // NCHW writes no line, so run folders from before the option existed (all NCHW) resume with --layout nchw.
-    private static string[] Layout(AttributionSettings a) => a.Layout == MemoryLayout.ChannelsLast ? ["layout=channels-last"] : [];
+    private static string[] LayoutLines(AttributionSettings a) => a.Layout == MemoryLayout.ChannelsLast ? ["layout=channels-last"] : [];
 
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
@@ -594,7 +597,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
                 foreach (var part in Dataset.Parts)
                 {
                     var roi = test.Regions[part][i]?.Mask;
-                    var path = Path.Combine(settings.Out, "figures", method, $"image-{test.ImageIds[i]}-{part}.png");
+                    var path = Layout.Figure(method, test.ImageIds[i], part);
                     EnsembleFigure.Save(path, rgb, s, s, roi, memberMaps, ensemble);
                 }
             }

@@ -15,7 +15,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<StudyCommandSet
         var table = new Table().Border(TableBorder.Rounded).AddColumns("member", "seed", "train acc", "test acc", "seconds", "checkpoint");
         foreach (var m in members)
         {
-            table.AddRow($"{m.Index}", $"{m.Seed}", $"{m.TrainAccuracy:P1}", $"{m.TestAccuracy:P1}", m.Resumed ? "(resumed)" : $"{m.Seconds:F1}", Markup.Escape(Path.Combine(study.Out, "run", "members", m.Checkpoint)));
+            table.AddRow($"{m.Index}", $"{m.Seed}", $"{m.TrainAccuracy:P1}", $"{m.TestAccuracy:P1}", m.Resumed ? "(resumed)" : $"{m.Seconds:F1}", Markup.Escape(new RunLayout(study.Out).Checkpoint(m.Index)));
         }
 
         console.Write(table);

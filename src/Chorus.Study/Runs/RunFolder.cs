@@ -39,6 +39,9 @@ public sealed record RunData(
     /// <summary>How member maps are combined (the run's <c>options.study.Aggregate</c>; runs from before it: the mean).</summary>
     public IEnsembleAggregator Aggregator { get; init; } = EnsembleAggregator.Mean;
 
+    /// <summary>The paths of <see cref="Folder"/>.</summary>
+    public RunLayout Layout => new(Folder);
+
     /// <summary>Number of ensemble members.</summary>
     public int Members => Maps.Values.First().Length;
 
@@ -57,11 +60,8 @@ public sealed record RunData(
 /// <summary>Reads run folders written by <see cref="StudyRunner"/> and records which test images were explained.</summary>
 public static class RunFolder
 {
-    /// <summary>Name of the record of explained images, under <c>run/</c>.</summary>
-    public const string ExplainedFile = "explained.json";
-
     /// <summary>Writes <c>run/explained.json</c>: the test image ids explained, in map order.</summary>
-    public static void WriteExplained(string runDir, LoadedSplit test, int[] chosen)
+    public static void WriteExplained(RunLayout layout, LoadedSplit test, int[] chosen)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(chosen);
@@ -71,8 +71,9 @@ public static class RunFolder
             ["size"] = test.Size,
             ["image_ids"] = new JsonArray([.. chosen.Select(i => (JsonNode)test.ImageIds[i])]),
         };
-        Directory.CreateDirectory(runDir);
-        AtomicFile.WriteAllText(Path.Combine(runDir, ExplainedFile), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        ArgumentNullException.ThrowIfNull(layout);
+        Directory.CreateDirectory(layout.Run);
+        AtomicFile.WriteAllText(layout.Explained, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Loads a finished run from <paramref name="folder"/>.</summary>
@@ -87,12 +88,13 @@ public static class RunFolder
         var members = study["Training"]?["Members"]?.GetValue<int>() ?? throw Incomplete(folder, "manifest.json has no options.study.Training.Members");
         var size = study["ImageSize"]?.GetValue<int>() ?? throw Incomplete(folder, "manifest.json has no options.study.ImageSize");
         var seed = study["Seed"]?.GetValue<long>() ?? 0;
-        var runDir = Path.Combine(folder, "run");
+        var layout = new RunLayout(folder);
+        var runDir = layout.Run;
         foreach (var method in methods)
         {
             for (var m = 0; m < members; m++)
             {
-                var path = MapsPath(runDir, method, m);
+                var path = layout.Maps(method, m);
                 if (!File.Exists(path))
                 {
                     throw new ChorusException($"{folder} is an incomplete run: {Path.GetRelativePath(folder, path)} is missing (was the run interrupted? run the same demo command again to finish it).");
@@ -106,14 +108,14 @@ public static class RunFolder
         var missing = parts.FirstOrDefault(p => !test.Regions.ContainsKey(p));
         if (missing is not null)
         {
-            throw new ChorusException($"{Path.Combine(folder, "manifest.json")}: the run scored part '{missing}', which the {dataset.Format} dataset {dataDir} does not have (it has {string.Join(", ", test.Regions.Keys)}).");
+            throw new ChorusException($"{layout.Manifest}: the run scored part '{missing}', which the {dataset.Format} dataset {dataDir} does not have (it has {string.Join(", ", test.Regions.Keys)}).");
         }
 
         var chosen = Explained(folder, runDir, test, study, seed, note);
         var maps = new Dictionary<string, SaliencyMap[][]>(StringComparer.Ordinal);
         foreach (var method in methods)
         {
-            maps[method] = [.. Enumerable.Range(0, members).Select(m => LoadMaps(MapsPath(runDir, method, m), chosen.Length, size))];
+            maps[method] = [.. Enumerable.Range(0, members).Select(m => LoadMaps(layout.Maps(method, m), chosen.Length, size))];
         }
 
         return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, seed) { Format = dataset.Format, Parts = parts, Aggregator = AggregatorOf(study, folder) };
@@ -136,7 +138,7 @@ public static class RunFolder
         }
         catch (ArgumentException e)
         {
-            throw new ChorusException($"{Path.Combine(folder, "manifest.json")}: options.study.Aggregate: {e.Message}");
+            throw new ChorusException($"{new RunLayout(folder).Manifest}: options.study.Aggregate: {e.Message}");
         }
     }
 
@@ -159,7 +161,7 @@ public static class RunFolder
             throw new ChorusException($"Run folder '{folder}' does not exist.");
         }
 
-        var path = Path.Combine(folder, "manifest.json");
+        var path = new RunLayout(folder).Manifest;
         if (!File.Exists(path))
         {
             throw new ChorusException($"{folder} is not a run folder: manifest.json is missing (give the --out folder of `chorus demo`).");
@@ -210,7 +212,7 @@ public static class RunFolder
 
         var data = study["Data"]?.GetValue<string>();
         var candidates = data is null
-            ? [Path.Combine(folder, "data")]
+            ? [new RunLayout(folder).GeneratedData]
             : new[] { data, Path.Combine(folder, data) };
         return candidates.FirstOrDefault(Directory.Exists)
             ?? throw new ChorusException($"The run's dataset was not found (looked in {string.Join(", ", candidates)}); pass --data.");
@@ -224,7 +226,7 @@ public static class RunFolder
             byId[test.ImageIds[i]] = i;
         }
 
-        var path = Path.Combine(runDir, ExplainedFile);
+        var path = new RunLayout(folder).Explained;
         if (File.Exists(path))
         {
             var ids = JsonNode.Parse(File.ReadAllText(path))?["image_ids"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray()
@@ -239,8 +241,6 @@ public static class RunFolder
     }
 
     private static SaliencyMap[] LoadMaps(string path, int n, int size) => SaliencyMap.LoadStack(path, n, size, size);
-
-    private static string MapsPath(string runDir, string method, int member) => Chorus.Torch.Explaining.EnsembleExplainer.MapsPath(runDir, method, member);
 
     private static string[] Strings(JsonObject study, string key, string folder) =>
         study[key] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : throw Incomplete(folder, $"manifest.json has no options.study.{key}");

@@ -58,7 +58,7 @@ public static class RunOutputs
             }
         }
 
-        CurvesCsv.Write(Path.Combine(run.Folder, "curves.csv"), rows);
+        CurvesCsv.Write(run.Layout.Curves, rows);
         return rows;
     }
 
@@ -70,9 +70,9 @@ public static class RunOutputs
     {
         ArgumentNullException.ThrowIfNull(run);
         RunFolder.Require(run.Folder, "results.csv", "per_image.csv");
-        var results = ResultsCsv.Read(Path.Combine(run.Folder, "results.csv"));
-        var perImage = PerImageCsv.Read(Path.Combine(run.Folder, "per_image.csv"));
-        var curvesPath = Path.Combine(run.Folder, "curves.csv");
+        var results = ResultsCsv.Read(run.Layout.Results);
+        var perImage = PerImageCsv.Read(run.Layout.PerImage);
+        var curvesPath = run.Layout.Curves;
         var curves = File.Exists(curvesPath)
             ? CurvesCsv.Read(curvesPath)
             : Curves(run, [.. results.Select(r => r.Metric).Distinct()], orders);
@@ -83,8 +83,8 @@ public static class RunOutputs
             PerImage = perImage,
             Curves = curves,
             Gallery = Gallery(run, perImage, galleryImages),
-            Faithfulness = File.Exists(Path.Combine(run.Folder, "faithfulness.csv")) ? ResultsCsv.Read(Path.Combine(run.Folder, "faithfulness.csv")) : [],
-            FaithfulnessCurves = File.Exists(Path.Combine(run.Folder, "faithfulness_curves.csv")) ? FaithfulnessCurvesCsv.Read(Path.Combine(run.Folder, "faithfulness_curves.csv")) : [],
+            Faithfulness = File.Exists(run.Layout.Faithfulness) ? ResultsCsv.Read(run.Layout.Faithfulness) : [],
+            FaithfulnessCurves = File.Exists(run.Layout.FaithfulnessCurves) ? FaithfulnessCurvesCsv.Read(run.Layout.FaithfulnessCurves) : [],
             Manifest = run.Manifest,
         };
         return HtmlReport.Write(run.Folder, model);

@@ -29,9 +29,10 @@ public static class StudyFiles
     /// <summary>The one writer of <c>results.csv</c>, <c>per_image.csv</c> and <c>summary.json</c> (its aggregator named).</summary>
     public static void Write(string folder, IReadOnlyList<MetricComparison> comparisons, IEnumerable<PerImageRow> perImage, int members, string aggregator, BootstrapOptions bootstrap)
     {
-        ResultsCsv.Write(Path.Combine(folder, "results.csv"), comparisons.SelectMany(ResultTables.ToResultRows));
-        PerImageCsv.Write(Path.Combine(folder, "per_image.csv"), perImage);
-        SummaryJson.Write(Path.Combine(folder, "summary.json"), new RunSummary(RunSummary.CurrentSchema, members, aggregator, bootstrap, comparisons));
+        var layout = new RunLayout(folder);
+        ResultsCsv.Write(layout.Results, comparisons.SelectMany(ResultTables.ToResultRows));
+        PerImageCsv.Write(layout.PerImage, perImage);
+        SummaryJson.Write(layout.Summary, new RunSummary(RunSummary.CurrentSchema, members, aggregator, bootstrap, comparisons));
     }
 
     /// <summary>Writes the images left out (<c>image_id,path,reason</c>; the id is empty when unknown) to <paramref name="path"/>, atomically; a header only when none.</summary>
