@@ -61,6 +61,48 @@ public class StudyLibraryTests
     }
 
     [Fact]
+    public void ChangedOcclusionSmoothGradOrGradCamPlusPlusOptions_AreRefusedNamingTheOption_NeverReusedSilently()
+    {
+        // Given: a small study with the three methods whose options the maps' guard used to leave out
+        var out1 = Path.Combine(TestPaths.TempDir(), "guard");
+        var settings = new StudySettings
+        {
+            Out = out1,
+            Synth = new SynthBirdsOptions(4, 32, 80, 0.3, 0),
+            ImageSize = 32,
+            Training = new TrainingOptions(Members: 1, Epochs: 1, PretrainEpochs: 0),
+            Attribution = new AttributionSettings
+            {
+                GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+                GradCamPlusPlus = new GradCamPlusPlusOptions(Relu: true, Upsample: CamUpsample.Bilinear),
+                Occlusion = new OcclusionOptions([8, 8], [8, 8]),
+                NoiseTunnel = new NoiseTunnelOptions(Samples: 2),
+            },
+            ExplainCount = 2,
+            Methods = [Occlusion.CliName, NoiseTunnel.CliName, GradCamPlusPlus.CliName],
+            Threads = 1,
+        };
+        new StudyRunner(new SilentStudyReporter(), settings).Run("library");
+        var a = settings.Attribution;
+
+        // When / Then: each option changed in turn makes the re-run stop, naming it, with the old maps untouched
+        var maps = Directory.GetFiles(Path.Combine(out1, "run", "maps"), "*.npy", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        foreach (var (changed, named) in new (AttributionSettings, string)[]
+        {
+            (a with { Occlusion = new OcclusionOptions([8, 8], [4, 4]) }, "occlusion="),
+            (a with { NoiseTunnel = new NoiseTunnelOptions(Samples: 3) }, "smoothgrad="),
+            (a with { SmoothGradInner = InputXGradient.CliName }, "smoothgrad="),
+            (a with { GradCamPlusPlus = new GradCamPlusPlusOptions(Relu: false, Upsample: CamUpsample.Bilinear) }, "grad_cam_plus_plus="),
+        })
+        {
+            var e = Assert.Throws<ChorusException>(() => new StudyRunner(new SilentStudyReporter(), settings with { Attribution = changed }).Run("library"));
+            Assert.Contains(named, e.Message);
+        }
+
+        Assert.All(maps, m => Assert.Equal(m.Value, File.ReadAllBytes(m.Key)));
+    }
+
+    [Fact]
     public void ThisProject_DoesNotReferenceTheCommandLine() =>
         Assert.DoesNotContain(typeof(StudyLibraryTests).Assembly.GetReferencedAssemblies(), a => a.Name is "chorus" or "Spectre.Console");
 
