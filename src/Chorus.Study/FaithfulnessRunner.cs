@@ -6,6 +6,7 @@ using Chorus.Evaluation;
 using Chorus.Explanations;
 using Chorus.IO;
 using Chorus.Statistics;
+using Chorus.Torch.Attribution;
 using Chorus.Torch.Faithfulness;
 using Chorus.Torch.Models;
 using Chorus.Torch.Training;
@@ -170,9 +171,9 @@ public static class FaithfulnessRunner
 
                 var methods = new Dictionary<string, MethodCache>(StringComparer.Ordinal);
                 using (var loaded = EnsembleTrainer.LoadMember(factory, runDir, m))
-                using (var nhwc = layout.Borrow(loaded, input))
+                using (var passes = new ModelPasses(loaded, Precision.Float32, layout, input))
                 {
-                    var model = (IClassifier?)nhwc ?? loaded;
+                    var model = passes.Model;
                     for (var k = 0; k < run.Methods.Count; k++)
                     {
                         cancellationToken.ThrowIfCancellationRequested();

@@ -36,13 +36,10 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         // This model's own input gradient in float32 (in the run's layout) against its float64 copy, on two of the inputs.
         NumericsGuard.CheckModel(loaded, input, target, layout);
 
-        // bf16: the model is converted once here (not per call by the factory), so --delta keeps working.
-        using var lowered = ExplainCommandSettings.ParsePrecision(settings.Precision) == Precision.BFloat16 ? LowerPrecision(loaded, settings.Model!) : null;
-        IClassifier lowPrecision = lowered ?? loaded;
-
-        // Channels-last (the default layout) for this one call; gradients come back NCHW.
-        using var nhwc = layout.Borrow(lowPrecision, input);
-        IClassifier model = nhwc ?? lowPrecision;
+        // bf16 and channels-last: the model is converted once here (not per call by the factory), so --delta keeps working;
+        // gradients come back NCHW.
+        using var passes = Borrow(loaded, ExplainCommandSettings.ParsePrecision(settings.Precision), layout, input, settings.Model!);
+        var model = passes.Model;
         var baseline = settings.Baseline is null ? null : LoadBaseline(settings.Baseline, input, "--baseline");
         CheckLayer(settings.Layer, model);
 
@@ -136,11 +133,11 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         }
     }
 
-    private static BFloat16Classifier LowerPrecision(IClassifier model, string path)
+    private static ModelPasses Borrow(IClassifier model, Precision precision, MemoryLayout layout, Tensor input, string path)
     {
         try
         {
-            return new BFloat16Classifier(model);
+            return new ModelPasses(model, precision, layout, input);
         }
         catch (ArgumentException e)
         {

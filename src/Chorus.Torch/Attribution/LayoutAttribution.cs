@@ -36,7 +36,7 @@ public sealed class LayoutAttribution : IAttributionMethod
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
-        using var borrowed = Layout.Borrow(model, input);
-        return Inner.Attribute(borrowed ?? model, input, target);
+        using var passes = new ModelPasses(model, Precision.Float32, Layout, input);
+        return Inner.Attribute(passes.Model, input, target);
     }
 }

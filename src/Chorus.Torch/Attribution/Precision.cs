@@ -160,7 +160,7 @@ public sealed class PrecisionAttribution : IAttributionMethod
         }
 
         AttributionGuard.CheckInputs(model, input, target);
-        using var lowered = new BFloat16Classifier(model);
-        return Inner.Attribute(lowered, input, target);
+        using var passes = new ModelPasses(model, Precision, MemoryLayout.Contiguous, input);
+        return Inner.Attribute(passes.Model, input, target);
     }
 }

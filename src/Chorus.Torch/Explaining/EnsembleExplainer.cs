@@ -121,13 +121,9 @@ public sealed class EnsembleExplainer
             // The member's own gradients in float32 against float64, once per architecture and size (NumericsGuard).
             NumericsGuard.CheckModel(loaded, images.Images, images.Labels, _settings.Layout);
 
-            // bf16: convert each member once (not per batch); the member gets its float32 weights back afterwards.
-            using var lowered = _settings.Precision == Precision.BFloat16 ? new BFloat16Classifier(loaded) : null;
-            IClassifier lowPrecision = lowered ?? loaded;
-
-            // Channels-last (the default layout): converted once per member too, and given back afterwards.
-            using var nhwc = _settings.Layout.Borrow(lowPrecision, images.Images);
-            IClassifier model = nhwc ?? lowPrecision;
+            // bf16 and channels-last: each member converted once (not per batch), and given back afterwards.
+            using var passes = new ModelPasses(loaded, _settings.Precision, _settings.Layout, images.Images);
+            var model = passes.Model;
             using var generator = new Generator((ulong)(_seed + member));
             var buffers = missing.ToDictionary(m => m, _ => new float[(long)n * h * w], StringComparer.Ordinal);
             var convergence = new StringBuilder("image,steps,relative_gap\n");
