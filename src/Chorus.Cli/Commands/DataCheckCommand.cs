@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Chorus.Data.Cub;
 using Chorus.Data.Folders;
 using Chorus.Data.Isic;
+using Chorus.Study;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -68,7 +69,12 @@ public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCo
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var format = settings.Format ?? Detect(settings.Dir);
+        if (!Directory.Exists(settings.Dir))
+        {
+            throw new DirectoryNotFoundException($"Dataset folder '{Path.GetFullPath(settings.Dir)}' does not exist.");
+        }
+
+        var format = settings.Format ?? StudyDataset.Detect(settings.Dir, forChecking: true);
         if (settings.Classes is not null && format != "cub")
         {
             throw new ChorusException($"--classes applies to CUB datasets only, but '{settings.Dir}' is a {format} dataset.");
@@ -94,23 +100,6 @@ public sealed class DataCheckCommand(IAnsiConsole console) : Command<DataCheckCo
         }
 
         return 1;
-    }
-
-    /// <summary>cub when one of CUB's required text files exists, isic2018 for the official folders or <c>ISIC_*.jpg</c> files, else folder.</summary>
-    public static string Detect(string dir)
-    {
-        if (!Directory.Exists(dir))
-        {
-            throw new DirectoryNotFoundException($"Dataset folder '{Path.GetFullPath(dir)}' does not exist.");
-        }
-
-        if (new[] { "images.txt", "classes.txt", "image_class_labels.txt", "train_test_split.txt" }.Any(f => File.Exists(Path.Combine(dir, f))))
-        {
-            return "cub";
-        }
-
-        var isic = Directory.EnumerateDirectories(dir, "ISIC2018_Task1*").Any() || Directory.EnumerateFiles(dir, "ISIC_*").Any();
-        return isic ? "isic2018" : "folder";
     }
 
     private List<string> CheckCub(string dir, IReadOnlySet<int>? classes, bool decode)

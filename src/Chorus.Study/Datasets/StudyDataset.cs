@@ -121,11 +121,21 @@ public abstract class StudyDataset
     /// files → isic2018.
     /// </summary>
     /// <exception cref="ChorusException">The folder is missing or matches no format; the message names it.</exception>
-    public static string Detect(string dir)
+    /// <param name="dir">The folder.</param>
+    /// <param name="forChecking">
+    /// For <c>chorus data check</c>: any of CUB's four text files means cub (so a CUB folder missing <c>images.txt</c> is
+    /// checked as one and the missing file reported), and a folder that matches nothing is checked as a plain folder.
+    /// </param>
+    public static string Detect(string dir, bool forChecking = false)
     {
         if (!Directory.Exists(dir))
         {
             throw new ChorusException($"Data folder '{dir}' does not exist.");
+        }
+
+        if (forChecking && CubStudyDataset.TextFiles.Any(f => File.Exists(Path.Combine(dir, f))))
+        {
+            return Cub;
         }
 
         foreach (var (name, looks, _) in Formats)
@@ -134,6 +144,11 @@ public abstract class StudyDataset
             {
                 return name;
             }
+        }
+
+        if (forChecking)
+        {
+            return Folder;
         }
 
         throw new ChorusException($"Cannot tell the format of data folder '{dir}': no images.txt (cub), no ISIC2018_* folders or ISIC_*.jpg files (isic2018), no class sub-folders with images (folder); pass --format.");
@@ -245,6 +260,9 @@ public sealed class CubStudyDataset : StudyDataset
     public override (int Train, int Test) Counts => (Dataset.Split(CubSplit.Train).Count, Dataset.Split(CubSplit.Test).Count);
 
     public override string SplitDescription => "train_test_split.txt";
+
+    /// <summary>CUB's required text files.</summary>
+    internal static readonly string[] TextFiles = ["images.txt", "classes.txt", "image_class_labels.txt", "train_test_split.txt"];
 
     internal static bool Looks(string dir) => File.Exists(Path.Combine(dir, "images.txt"));
 
