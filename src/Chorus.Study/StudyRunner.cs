@@ -66,6 +66,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         trained.Manifest.Results["members_range"] = range.ToString();
         trained.Manifest.TimingsSeconds.Add(KeyValuePair.Create("total", trained.Clock.Elapsed.TotalSeconds));
         Save(trained.Manifest);
+        trained.Manifest.SaveCopy(Layout.TaskManifest(range));
     }
 
     /// <summary>Runs the study and returns the evaluation per method and part.</summary>

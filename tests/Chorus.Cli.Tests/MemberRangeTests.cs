@@ -28,6 +28,14 @@ public class MemberRangeTests
         var done = await Task.WhenAll(runs);
         Assert.All(done, d => Assert.True(d.Code == 0, d.Output));
         Assert.All(done, d => Assert.Contains("chorus evaluate --run", d.Output));
+        foreach (var r in new[] { "0", "1", "2" })
+        {
+            // Each process's own manifest beside the shared one: its range and its member's accuracy.
+            var task = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(split, "run", "tasks", $"members-{r}.json")))!;
+            Assert.Equal(r, task["results"]!["members_range"]!.GetValue<string>());
+            Assert.Single(task["results"]!["test_accuracy_per_member"]!.AsArray());
+        }
+
         var (codeE, outputE) = await CliRunner.RunAsync("evaluate", "--run", split, "--metrics", "com_distance,pearson");
         var (codeS, outputS) = await CliRunner.RunAsync("evaluate", "--run", single, "--metrics", "com_distance,pearson");
 

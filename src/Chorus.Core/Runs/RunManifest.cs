@@ -120,6 +120,14 @@ public sealed class RunManifest
         AtomicFile.WriteAllText(path, ToJson() + "\n");
     }
 
+    /// <summary>Writes this manifest to <paramref name="path"/> as well (e.g. one process's own record beside the shared one), atomically.</summary>
+    public void SaveCopy(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, ToJson() + "\n");
+    }
+
     private void CarryOver(string path)
     {
         if (!File.Exists(path))

@@ -68,6 +68,12 @@ public sealed record RunLayout(string Folder)
     /// <summary><c>run/locks/data.lock</c>: held while one process generates the dataset.</summary>
     public string DataLock => Path.Combine(Run, "locks", "data.lock");
 
+    /// <summary>
+    /// <c>run/tasks/members-A-B.json</c>: the manifest of the process that trained and explained members A to B (the shared
+    /// <see cref="Manifest"/> is the last writer's; this one is each range's own: its timings, machine and accuracies).
+    /// </summary>
+    public string TaskManifest(Chorus.Runs.MemberRange range) => Path.Combine(Run, "tasks", $"members-{range}.json");
+
     /// <summary><c>run/faithfulness/member-XX.json</c>: one member's faithfulness scores, kept so a run resumes.</summary>
     public string FaithfulnessOfMember(int member) =>
         Path.Combine(Run, "faithfulness", string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.json"));
