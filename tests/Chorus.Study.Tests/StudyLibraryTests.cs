@@ -103,6 +103,48 @@ public class StudyLibraryTests
     }
 
     [Fact]
+    public void Stages_InMemberRanges_ThenEvaluate_GiveTheResultsOfOneRun()
+    {
+        // Given: one study, run whole in one folder
+        var root = TestPaths.TempDir();
+        StudySettings Settings(string name) => new()
+        {
+            Out = Path.Combine(root, name),
+            Synth = new SynthBirdsOptions(4, 32, 120, 0.3, 0),
+            ImageSize = 32,
+            Training = new TrainingOptions(Members: 3, Epochs: 1, PretrainEpochs: 1),
+            Attribution = new AttributionSettings { GradCam = new GradCamOptions(Relu: true, Upsample: CamUpsample.Bilinear) },
+            ExplainCount = 5,
+            Methods = [Saliency.CliName, GradCam.CliName],
+            Threads = 1,
+        };
+        new StudyStages(Settings("whole")).Run();
+
+        // When: the same study stage by stage, members in two ranges
+        var staged = new StudyStages(Settings("staged"));
+        staged.TrainMembers(Chorus.Runs.MemberRange.Parse("0-1"));
+        staged.ExplainMembers(Chorus.Runs.MemberRange.Parse("0-1"));
+        var early = Assert.Throws<ChorusException>(() => staged.Evaluate());
+        staged.ExplainMembers(Chorus.Runs.MemberRange.Parse("2"));
+        var comparisons = staged.Evaluate();
+        var report = staged.Report();
+
+        // Then: evaluation waited for member 2, and the results are the whole run's
+        Assert.Contains("member-02.npy", early.Message);
+        Assert.True(File.Exists(report));
+        Assert.Equal(2 * 2 * 2, comparisons.Count);   // methods × parts × metrics
+        var whole = ResultsCsv.Read(Path.Combine(root, "whole", "results.csv"));
+        var parts = ResultsCsv.Read(staged.Layout.Results);
+        Assert.Equal(whole.Count, parts.Count);
+        foreach (var (a, b) in whole.Zip(parts))
+        {
+            Assert.Equal((a.Part, a.Method, a.Metric, a.Aggregate), (b.Part, b.Method, b.Metric, b.Aggregate));
+            Assert.Equal(a.Mean, b.Mean, 12);
+            Assert.Equal(a.WilcoxonP, b.WilcoxonP, 12);
+        }
+    }
+
+    [Fact]
     public void ThisProject_DoesNotReferenceTheCommandLine() =>
         Assert.DoesNotContain(typeof(StudyLibraryTests).Assembly.GetReferencedAssemblies(), a => a.Name is "chorus" or "Spectre.Console");
 
