@@ -40,7 +40,7 @@ public sealed class EvaluateSettings : RunFolderSettings
     public string? Metrics { get; init; }
 
     [CommandOption("--aggregate <RULE>")]
-    [Description("Re-score the saved maps with another aggregation rule (no map is recomputed): mean, median, or either followed by +max-abs, +sum, +rank or +second-moment. Default: the run's own (its manifest's Aggregate; mean for older runs). results.csv and summary.json name the rule.")]
+    [Description("Re-score the saved maps with another aggregation rule (no map is recomputed): mean, median, trimmed-mean or crh, optionally followed by +max-abs, +sum, +rank or +second-moment (crh: +none for raw maps). Default: the run's own (its manifest's Aggregate; mean for older runs). results.csv and summary.json name the rule.")]
     public string? Aggregate { get; init; }
 
     [CommandOption("--faithfulness")]

@@ -10,6 +10,20 @@ public enum AggregationKind
 
     /// <summary>Per-pixel median; for even n the mean of the two middle values.</summary>
     Median,
+
+    /// <summary>
+    /// Per-pixel mean after dropping the ⌊n/10⌋ lowest and the ⌊n/10⌋ highest member values (one each for the study's
+    /// n = 11; none below 10 members, where it is the mean).
+    /// </summary>
+    TrimmedMean,
+
+    /// <summary>
+    /// CRH truth discovery (Li et al., SIGMOD 2014), as PyHealth's ensemble explainers run it: the consensus starts as the
+    /// per-pixel (lower) median, then 20 rounds of member weights w_k ∝ 1 / (ε + MSE(member_k, consensus)), ε = 1e-6,
+    /// normalised to sum 1, and consensus = Σ_k w_k member_k. Members far from the consensus count less. PyHealth feeds
+    /// maps scaled to [0, 1]; so ε has that scale in mind, <c>crh</c> alone normalises each member by its max |value| first.
+    /// </summary>
+    Crh,
 }
 
 /// <summary>Combines the maps of the ensemble members for one image into one map.</summary>
@@ -48,10 +62,16 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
     {
         get
         {
-            var kind = Kind == AggregationKind.Median ? "median" : "mean";
+            var kind = Kind switch
+            {
+                AggregationKind.Median => "median",
+                AggregationKind.TrimmedMean => "trimmed-mean",
+                AggregationKind.Crh => "crh",
+                _ => "mean",
+            };
             return Normalisation switch
             {
-                MemberNormalisation.None => kind,
+                MemberNormalisation.None => Kind == AggregationKind.Crh ? kind + "+none" : kind,
                 MemberNormalisation.MaxAbs => kind + "+max_abs",
                 MemberNormalisation.SumToOne => kind + "+sum_to_one",
                 MemberNormalisation.Rank => kind + "+rank",
@@ -63,7 +83,7 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
 
     /// <summary>Every name <see cref="Parse"/> accepts: a statistic, optionally followed by <c>+</c> and a normalisation.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        [.. new[] { "mean", "median" }.SelectMany(k => new[] { k, k + "+max-abs", k + "+sum", k + "+rank", k + "+second-moment" })];
+        [.. new[] { "mean", "median", "trimmed-mean", "crh" }.SelectMany(k => new[] { k, k + "+max-abs", k + "+sum", k + "+rank", k + "+second-moment" })];
 
     /// <summary>
     /// Parses <c>mean</c>, <c>median</c>, or either followed by <c>+max-abs</c>, <c>+sum</c>, <c>+rank</c> or
@@ -74,10 +94,17 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
     {
         ArgumentNullException.ThrowIfNull(text);
         var parts = text.Trim().ToLowerInvariant().Replace('_', '-').Split('+');
-        AggregationKind? kind = parts[0] switch { "mean" => AggregationKind.Mean, "median" => AggregationKind.Median, _ => null };
+        AggregationKind? kind = parts[0] switch
+        {
+            "mean" => AggregationKind.Mean,
+            "median" => AggregationKind.Median,
+            "trimmed-mean" => AggregationKind.TrimmedMean,
+            "crh" => AggregationKind.Crh,
+            _ => null,
+        };
         MemberNormalisation? normalisation = parts.Length switch
         {
-            1 => MemberNormalisation.None,
+            1 => kind == AggregationKind.Crh ? MemberNormalisation.MaxAbs : MemberNormalisation.None,
             2 => parts[1] switch
             {
                 "none" => MemberNormalisation.None,
@@ -99,8 +126,20 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
     public SaliencyMap Aggregate(IReadOnlyList<SaliencyMap> members)
     {
         var prepared = Prepare(members, Normalisation);
-        return Kind == AggregationKind.Median ? MedianOf(prepared) : MeanOf(prepared);
+        return Kind switch
+        {
+            AggregationKind.Median => MedianOf(prepared),
+            AggregationKind.TrimmedMean => TrimmedMeanOf(prepared),
+            AggregationKind.Crh => CrhOf(prepared),
+            _ => MeanOf(prepared),
+        };
     }
+
+    /// <summary>ε of <see cref="AggregationKind.Crh"/>'s weights (PyHealth's).</summary>
+    public const double CrhEpsilon = 1e-6;
+
+    /// <summary>Rounds of <see cref="AggregationKind.Crh"/> (PyHealth's default).</summary>
+    public const int CrhRounds = 20;
 
     /// <summary>
     /// Per-pixel agreement map: the population standard deviation across members,
@@ -205,6 +244,86 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
         }
 
         return new SaliencyMap(first.Height, first.Width, result);
+    }
+
+    private static SaliencyMap TrimmedMeanOf(IReadOnlyList<SaliencyMap> members)
+    {
+        var first = members[0];
+        var len = first.Values.Length;
+        var n = members.Count;
+        var cut = n / 10;
+        var column = new float[n];
+        var result = new float[len];
+        for (var i = 0; i < len; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                column[j] = members[j].Values[i];
+            }
+
+            Array.Sort(column);
+            double sum = 0;
+            for (var j = cut; j < n - cut; j++)
+            {
+                sum += column[j];
+            }
+
+            result[i] = (float)(sum / (n - (2 * cut)));
+        }
+
+        return new SaliencyMap(first.Height, first.Width, result);
+    }
+
+    private static SaliencyMap CrhOf(IReadOnlyList<SaliencyMap> members)
+    {
+        var first = members[0];
+        var len = first.Values.Length;
+        var n = members.Count;
+
+        // Start: the per-pixel lower median (torch.median's, as PyHealth).
+        var truth = new double[len];
+        var column = new float[n];
+        for (var i = 0; i < len; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                column[j] = members[j].Values[i];
+            }
+
+            Array.Sort(column);
+            truth[i] = column[(n - 1) / 2];
+        }
+
+        var weights = new double[n];
+        for (var round = 0; round < CrhRounds; round++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var v = members[j].Values;
+                double se = 0;
+                for (var i = 0; i < len; i++)
+                {
+                    var d = v[i] - truth[i];
+                    se += d * d;
+                }
+
+                weights[j] = 1.0 / (CrhEpsilon + (se / len));
+            }
+
+            var total = weights.Sum();
+            Array.Clear(truth);
+            for (var j = 0; j < n; j++)
+            {
+                var w = weights[j] / total;
+                var v = members[j].Values;
+                for (var i = 0; i < len; i++)
+                {
+                    truth[i] += w * v[i];
+                }
+            }
+        }
+
+        return new SaliencyMap(first.Height, first.Width, [.. truth.Select(t => (float)t)]);
     }
 
     private static SaliencyMap MedianOf(IReadOnlyList<SaliencyMap> members)

@@ -100,4 +100,55 @@ public class EnsembleAggregatorTests
 
         public int GetHashCode(double obj) => 0;
     }
+
+    [Fact]
+    public void TrimmedMean_DropsTheTenthAtEachEnd_AndIsTheMeanBelowTenMembers()
+    {
+        var trimmed = EnsembleAggregator.Parse("trimmed-mean");
+        SaliencyMap[] ten = [.. Enumerable.Range(0, 9).Select(v => TestMaps.Row(v, -v)), TestMaps.Row(100, -100)];
+
+        // n = 10: the lowest and the highest value of each pixel are left out.
+        Assert.Equal([4.5f, -4.5f], trimmed.Aggregate(ten).Values);
+
+        // n = 3: nothing is cut.
+        Assert.Equal(EnsembleAggregator.Mean.Aggregate(Three).Values, trimmed.Aggregate(Three).Values);
+        Assert.Equal("trimmed-mean", trimmed.Name);
+    }
+
+    [Fact]
+    public void Crh_FollowsTheAgreeingMembers_AndLeavesIdenticalMembersAlone()
+    {
+        // Given: three members that agree and one far away (raw values, no normalisation)
+        var crh = EnsembleAggregator.Parse("crh+none");
+        var agree = TestMaps.Row(0.2f, 0.4f, 0.9f, 0.1f);
+        SaliencyMap[] members = [agree, agree, agree, TestMaps.Row(1f, 0f, 0f, 1f)];
+
+        // When
+        var consensus = crh.Aggregate(members);
+
+        // Then: the outlier's weight is about ε / MSE, so the consensus is the agreeing map; the mean is not
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(agree.Values[i], consensus.Values[i], 5);
+        }
+
+        Assert.NotEqual(agree.Values[0], EnsembleAggregator.Mean.Aggregate(members).Values[0], 3);
+        Assert.Equal(agree.Values, crh.Aggregate([agree, agree]).Values);
+    }
+
+    [Fact]
+    public void Crh_WeighsMembersByTheirDistanceToTheConsensus_AsIteratedByHand()
+    {
+        // Two rounds by hand are not needed: with members symmetric about one value, the consensus is that value.
+        var crh = EnsembleAggregator.Parse("crh+none");
+        var low = TestMaps.Row(0f, 1f);
+        var mid = TestMaps.Row(0.5f, 0.5f);
+        var high = TestMaps.Row(1f, 0f);
+        Assert.Equal([0.5f, 0.5f], crh.Aggregate([low, mid, high]).Values);
+
+        // crh alone scales members to max |value| = 1 first (the range PyHealth's ε is meant for), and names it.
+        Assert.Equal("crh+max_abs", EnsembleAggregator.Parse("crh").Name);
+        Assert.Equal("crh+none", crh.Name);
+        Assert.Equal(crh.Name, EnsembleAggregator.Parse(crh.Name).Name);
+    }
 }
