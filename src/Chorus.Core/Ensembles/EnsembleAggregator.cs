@@ -248,30 +248,18 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
 
     private static SaliencyMap TrimmedMeanOf(IReadOnlyList<SaliencyMap> members)
     {
-        var first = members[0];
-        var len = first.Values.Length;
         var n = members.Count;
         var cut = n / 10;
-        var column = new float[n];
-        var result = new float[len];
-        for (var i = 0; i < len; i++)
+        return new SaliencyMap(members[0].Height, members[0].Width, PerPixelSorted(members, column =>
         {
-            for (var j = 0; j < n; j++)
-            {
-                column[j] = members[j].Values[i];
-            }
-
-            Array.Sort(column);
             double sum = 0;
             for (var j = cut; j < n - cut; j++)
             {
                 sum += column[j];
             }
 
-            result[i] = (float)(sum / (n - (2 * cut)));
-        }
-
-        return new SaliencyMap(first.Height, first.Width, result);
+            return sum / (n - (2 * cut));
+        }));
     }
 
     private static SaliencyMap CrhOf(IReadOnlyList<SaliencyMap> members)
@@ -281,18 +269,7 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
         var n = members.Count;
 
         // Start: the per-pixel lower median (torch.median's, as PyHealth).
-        var truth = new double[len];
-        var column = new float[n];
-        for (var i = 0; i < len; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                column[j] = members[j].Values[i];
-            }
-
-            Array.Sort(column);
-            truth[i] = column[(n - 1) / 2];
-        }
+        var truth = Array.ConvertAll(PerPixelSorted(members, column => column[(n - 1) / 2]), v => (double)v);
 
         var weights = new double[n];
         for (var round = 0; round < CrhRounds; round++)
@@ -328,22 +305,28 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
 
     private static SaliencyMap MedianOf(IReadOnlyList<SaliencyMap> members)
     {
-        var first = members[0];
-        var len = first.Values.Length;
         var n = members.Count;
-        var column = new float[n];
+        return new SaliencyMap(members[0].Height, members[0].Width, PerPixelSorted(members, column =>
+            n % 2 == 1 ? column[n / 2] : (column[(n / 2) - 1] + (double)column[n / 2]) / 2));
+    }
+
+    // Per pixel: the members' values, sorted ascending, reduced by `reduce` (median, trimmed mean, CRH's start).
+    private static float[] PerPixelSorted(IReadOnlyList<SaliencyMap> members, Func<float[], double> reduce)
+    {
+        var len = members[0].Values.Length;
+        var column = new float[members.Count];
         var result = new float[len];
         for (var i = 0; i < len; i++)
         {
-            for (var j = 0; j < n; j++)
+            for (var j = 0; j < column.Length; j++)
             {
                 column[j] = members[j].Values[i];
             }
 
             Array.Sort(column);
-            result[i] = n % 2 == 1 ? column[n / 2] : (float)((column[(n / 2) - 1] + (double)column[n / 2]) / 2);
+            result[i] = (float)reduce(column);
         }
 
-        return new SaliencyMap(first.Height, first.Width, result);
+        return result;
     }
 }
