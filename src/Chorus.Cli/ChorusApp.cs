@@ -61,6 +61,20 @@ public static class ChorusApp
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train an ensemble on a dataset folder (CUB-200-2011 or ISIC 2018 layout) or a generated one into a run folder (resumable).")
                 .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
+            config.AddCommand<PrepareCommand>("prepare")
+                .WithDescription("Prepare a run folder once for member ranges run in parallel: the dataset (generated when there is no --data), the members' shared start with its pre-training, and a frozen trunk's outputs. Takes the options of demo.")
+                .WithExample("prepare", "--quick", "--out", "runs/birds");
+            config.AddBranch("slurm", slurm =>
+            {
+                slurm.SetDescription("Run the study on a Slurm cluster: one preparation job, a job array over member ranges, one merge job, on a run folder every node sees.");
+                slurm.AddCommand<SlurmSubmitCommand>("submit")
+                    .WithDescription("Write the sbatch scripts into OUT/slurm/ and submit the jobs still needed (prepare, members array, merge); submitting again runs only what is missing. Takes the options of demo.")
+                    .WithExample("slurm", "submit", "--preset", "paper", "--out", "/shared/runs/paper", "--partition", "cpu", "--time", "02:00:00", "--mem", "16G")
+                    .WithExample("slurm", "submit", "--quick", "--out", "/shared/runs/quick", "--dry-run");
+                slurm.AddCommand<SlurmStatusCommand>("status")
+                    .WithDescription("Each member (trained? explained?) from the run folder, and the jobs' states from the scheduler (scontrol).")
+                    .WithExample("slurm", "status", "/shared/runs/paper");
+            });
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Recompute results.csv, per_image.csv, curves.csv and summary.json from a finished run folder's maps.")
                 .WithExample("evaluate", "--run", "chorus-demo", "--metrics", "com_distance,pearson,iou");

@@ -62,6 +62,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         var chosen = ChooseImages(trained.Test.Count, settings.ExplainCount, settings.Seed);
         RunFolder.WriteExplained(Layout, trained.Test, chosen);
         using var explainSet = Subset(trained.Test, chosen);
+        InjectedFault.CrashOnce("explain", range, Layout.Run);
         trained.Manifest.Time("explain", () => Explain(trained.RunDir, trained.Factory, settings.Training.Members, explainSet, cancellationToken));
         trained.Manifest.Results["members_range"] = range.ToString();
         trained.Manifest.TimingsSeconds.Add(KeyValuePair.Create("total", trained.Clock.Elapsed.TotalSeconds));
@@ -185,7 +186,39 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         return trained.Members;
     }
 
-    private Trained Prepare(string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// The work shared by every member, once, before member ranges run in parallel (<c>chorus prepare</c>, a cluster's
+    /// first job): the dataset (generated when there is no data folder), its decoded splits (in <see cref="StudySettings.Cache"/>
+    /// when set), the members' shared start with its pre-training, and the frozen trunk's outputs when members train from
+    /// them. Idempotent; member ranges started afterwards reuse all of it.
+    /// </summary>
+    public void PrepareOnly(string command, CancellationToken cancellationToken = default)
+    {
+        var (manifest, train, test, clock) = LoadData(command, cancellationToken);
+        var trainer = NewTrainer();
+        using var trainSet = ImageTensorSet.FromArrays(train.Pixels, train.Labels, 3, train.Size, train.Size);
+        using var testSet = ImageTensorSet.FromArrays(test.Pixels, test.Labels, 3, test.Size, test.Size);
+        var trunk = manifest.Time("shared_start", () => reporter.Progress(ctx =>
+        {
+            var task = ctx.AddTask("Shared start", 1);
+            var progress = new SyncProgress<TrainingProgress>(p =>
+            {
+                task.MaxValue = p.Steps;
+                task.Value = p.Step;
+                task.Description = $"Shared backbone epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}";
+            });
+            var cached = trainer.Prepare(Layout.Run, trainSet, testSet, progress, cancellationToken);
+            task.Value = task.MaxValue;
+            return cached;
+        }));
+        manifest.Results["trunk_outputs_cached"] = trunk;
+        manifest.TimingsSeconds.Add(KeyValuePair.Create("total", clock.Elapsed.TotalSeconds));
+        reporter.Message(StudyMessageKind.Info, $"Prepared {Layout.Folder}: {train.Count} train and {test.Count} test images, the members' shared start{(trunk ? " and the frozen trunk's outputs" : "")}.");
+        Save(manifest);
+        manifest.SaveCopy(Layout.PrepareManifest);
+    }
+
+    private (RunManifest Manifest, LoadedSplit Train, LoadedSplit Test, Stopwatch Clock) LoadData(string command, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(settings.Out);
@@ -221,6 +254,19 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
             throw new ChorusException($"{dataDir}: the train or test split is empty ({train.Count} train, {test.Count} test images).");
         }
 
+        return (manifest, train, test, clock);
+    }
+
+    private EnsembleTrainer NewTrainer() => new(
+        () => settings.Backbone.Create(Dataset.ClassNames.Count, settings.Widths),
+        settings.Training,
+        settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
+        trunkCacheDir: settings.Cache ?? Layout.TrunkCache);
+
+    private Trained Prepare(string command, CancellationToken cancellationToken)
+    {
+        var (manifest, train, test, clock) = LoadData(command, cancellationToken);
+        var dataset = Dataset;
         var runDir = Layout.Run;
         var classes = dataset.ClassNames.Count;
         IClassifier Factory() => settings.Backbone.Create(classes, settings.Widths);
@@ -393,10 +439,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 
     private IReadOnlyList<MemberResult> Train(string runDir, Func<IClassifier> factory, ImageTensorSet train, ImageTensorSet test, CancellationToken cancellationToken)
     {
-        var options = settings.Training;
-        var trainer = new EnsembleTrainer(
-            factory, options, settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
-            trunkCacheDir: settings.Cache ?? Layout.TrunkCache);
+        var trainer = NewTrainer();
         var results = reporter.Progress(ctx =>
         {
             var tasks = new Dictionary<int, IStudyTask>();

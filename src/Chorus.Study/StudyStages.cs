@@ -37,6 +37,16 @@ public sealed class StudyStages
     /// <summary>The run folder's paths.</summary>
     public RunLayout Layout { get; }
 
+    /// <summary>
+    /// Stage 1 alone, once before member ranges run in parallel: the dataset, the members' shared start (with its
+    /// pre-training) and, for a frozen trunk, its outputs per image. Member stages reuse them.
+    /// </summary>
+    public void Prepare(CancellationToken cancellationToken = default) =>
+        new StudyRunner(_reporter, _settings).PrepareOnly("prepare", cancellationToken);
+
+    /// <summary>Per member: trained, explained (every method's maps), or being worked on now.</summary>
+    public StudyProgress Progress() => StudyProgress.Read(Layout, _settings.Training.Members, _settings.Methods);
+
     /// <summary>Stage 1 and 2: the dataset (generated when the settings have no data folder) and the members of <paramref name="range"/> (default: all).</summary>
     public IReadOnlyList<MemberResult> TrainMembers(MemberRange? range = null, CancellationToken cancellationToken = default) =>
         new StudyRunner(_reporter, _settings with { MemberRange = range }).TrainOnly("train", cancellationToken);
@@ -73,6 +83,6 @@ public sealed class StudyStages
     private RunData Load() => RunFolder.Load(_settings.Out, _settings.Data, note => _reporter.Message(StudyMessageKind.Detail, note));
 
     // The metrics the study resolved from its dataset (the manifest's options.study.Metrics).
-    private static IReadOnlyList<string>? RecordedMetrics(RunData run) =>
+    internal static IReadOnlyList<string>? RecordedMetrics(RunData run) =>
         run.Manifest["options"]?["study"]?["Metrics"] is System.Text.Json.Nodes.JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : null;
 }

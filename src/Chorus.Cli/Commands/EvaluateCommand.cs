@@ -36,7 +36,7 @@ public class RunFolderSettings : CommandSettings
 public sealed class EvaluateSettings : RunFolderSettings
 {
     [CommandOption("--metrics <LIST>")]
-    [Description("Comma-separated metrics, or 'all' for every registered one. Default: the study's nine (com_distance, pearson, spearman, iou, pointing_game, relevance_mass, relevance_rank, topk_intersection, auc).")]
+    [Description("Comma-separated metrics, 'all' for every registered one, or 'run' for those the run's own study scored (its manifest; what `chorus slurm submit`'s merge uses). Default: the study's nine (com_distance, pearson, spearman, iou, pointing_game, relevance_mass, relevance_rank, topk_intersection, auc).")]
     public string? Metrics { get; init; }
 
     [CommandOption("--aggregate <RULE>")]
@@ -62,8 +62,11 @@ public sealed class EvaluateSettings : RunFolderSettings
     [DefaultValue("blur")]
     public string FaithfulnessBaseline { get; init; } = "blur";
 
+    /// <summary><c>--metrics run</c>: the metrics the run's own study scored (its manifest), as a merge of member ranges does.</summary>
+    public bool UseRunMetrics => Metrics?.Trim() == "run";
+
     /// <summary>The metric names asked for.</summary>
-    public IReadOnlyList<string> MetricNames => Metrics is null ? MetricRegistry.DefaultNames
+    public IReadOnlyList<string> MetricNames => Metrics is null || UseRunMetrics ? MetricRegistry.DefaultNames
         : Metrics.Trim() == "all" ? [.. MetricRegistry.Names]
         : Metrics.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -127,7 +130,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         }
 
         var loaded = clock.Elapsed.TotalSeconds;
-        var metrics = settings.MetricNames;
+        var metrics = settings.UseRunMetrics
+            ? StudyStages.RecordedMetrics(run) ?? throw new ArgumentException($"--metrics run: {Path.Combine(settings.Run, "manifest.json")} records no metrics; name them.")
+            : settings.MetricNames;
         console.MarkupLine($"Run: {run.Methods.Count} methods × {run.Members} members × {run.Chosen.Length} images; {metrics.Count} metrics.");
         if (run.BelowBaselineWarning is { } warning)
         {

@@ -147,7 +147,7 @@ public class StudyCommandSettings : CommandSettings
     public long Seed { get; init; }
 
     [CommandOption("--threads <N>")]
-    [Description("libtorch threads. Default: all cores.")]
+    [Description("libtorch threads. Default: all cores (in a Slurm job: SLURM_CPUS_PER_TASK).")]
     public int? Threads { get; init; }
 
     [CommandOption("--on-bad-image <skip|fail>")]
@@ -292,7 +292,7 @@ public class StudyCommandSettings : CommandSettings
             Metrics = Metrics is null ? null : Split(Metrics),
             Figures = q ? 2 : 4,
             Seed = Seed,
-            Threads = Threads ?? Environment.ProcessorCount,
+            Threads = Threads ?? Chorus.Runs.SchedulerEnvironment.Current.DefaultThreads,
             Numerics = Numerics,
             MinAccuracy = MinAccuracy,
             OnBadImage = OnBadImage == "fail" ? BadImagePolicy.Fail : BadImagePolicy.Skip,

@@ -68,6 +68,11 @@ public sealed class RunManifest
         Machine["arch"] = RuntimeInformation.ProcessArchitecture.ToString();
         Machine["cores"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Machine["dotnet"] = RuntimeInformation.FrameworkDescription;
+        Machine["host"] = Environment.MachineName;
+        foreach (var (key, value) in SchedulerEnvironment.Current.Describe())
+        {
+            Machine[key] = value;
+        }
     }
 
     /// <summary>

@@ -74,6 +74,12 @@ public sealed record RunLayout(string Folder)
     /// </summary>
     public string TaskManifest(Chorus.Runs.MemberRange range) => Path.Combine(Run, "tasks", $"members-{range}.json");
 
+    /// <summary>The manifest of the preparation stage (<c>chorus prepare</c>): <c>run/tasks/prepare.json</c>.</summary>
+    public string PrepareManifest => Path.Combine(Run, "tasks", "prepare.json");
+
+    /// <summary>Where a cluster submission keeps its scripts, job ids and logs: <c>slurm/</c>.</summary>
+    public string Slurm => Path.Combine(Folder, "slurm");
+
     /// <summary><c>run/faithfulness/member-XX.json</c>: one member's faithfulness scores, kept so a run resumes.</summary>
     public string FaithfulnessOfMember(int member) =>
         Path.Combine(Run, "faithfulness", string.Create(CultureInfo.InvariantCulture, $"member-{member:D2}.json"));

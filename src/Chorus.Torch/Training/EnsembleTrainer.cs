@@ -85,6 +85,34 @@ public sealed class EnsembleTrainer
         }
     }
 
+    /// <summary>
+    /// The work every member needs before it starts, done once: the shared start (<c>shared-init.safetensors</c>, with its
+    /// pre-training) and, for a frozen trunk whose outputs are kept on disk (a <c>trunkCacheDir</c> was given), those
+    /// outputs. Several processes may call it at once (the shared start is locked); <see cref="Train"/> then reuses both.
+    /// Returns whether frozen-trunk outputs were computed or found.
+    /// </summary>
+    public bool Prepare(string runDir, ImageTensorSet train, ImageTensorSet? test, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Path.Combine(runDir, "members"));
+        var sharedInit = MakeSharedInitLocked(runDir, train, test, progress, cancellationToken);
+        if (_trunkCacheDir is null)
+        {
+            return false;
+        }
+
+        using var model = _factory();
+        ModuleCheckpoint.Load(model.Module, sharedInit);
+        try
+        {
+            return Trunk(model, train) is not null;
+        }
+        finally
+        {
+            _trunk?.Dispose();
+            _trunk = null;
+        }
+    }
+
     /// <summary>Whether the last <see cref="Train"/> call trained from cached frozen-trunk outputs, and whether they came from disk.</summary>
     public (bool Used, bool FromDisk) TrunkCacheUse { get; private set; }
 
@@ -97,22 +125,8 @@ public sealed class EnsembleTrainer
         CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.Combine(runDir, "members"));
-        var fingerprint = $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
-        var sharedInit = Path.Combine(runDir, "shared-init.safetensors");
-
-        // One process makes the shared start (pre-training may take minutes); the others wait for it and read it.
-        FileLock? initLock = null;
-        while (initLock is null)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            initLock = FileLock.TryAcquire(Path.Combine(runDir, "locks", "shared-init.lock"), TimeSpan.FromSeconds(5));
-        }
-
-        using (initLock)
-        {
-            MakeSharedInit(sharedInit, fingerprint, train, test, progress, cancellationToken);
-        }
-
+        var fingerprint = Fingerprint(train);
+        var sharedInit = MakeSharedInitLocked(runDir, train, test, progress, cancellationToken);
         var results = new List<MemberResult>();
         foreach (var m in range.Members)
         {
@@ -130,6 +144,27 @@ public sealed class EnsembleTrainer
         }
 
         return results;
+    }
+
+    private string Fingerprint(ImageTensorSet train) => $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
+
+    // One process makes the shared start (pre-training may take minutes); the others wait for it and read it.
+    private string MakeSharedInitLocked(string runDir, ImageTensorSet train, ImageTensorSet? test, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var sharedInit = Path.Combine(runDir, "shared-init.safetensors");
+        FileLock? initLock = null;
+        while (initLock is null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            initLock = FileLock.TryAcquire(Path.Combine(runDir, "locks", "shared-init.lock"), TimeSpan.FromSeconds(5));
+        }
+
+        using (initLock)
+        {
+            MakeSharedInit(sharedInit, Fingerprint(train), train, test, progress, cancellationToken);
+        }
+
+        return sharedInit;
     }
 
     private void MakeSharedInit(string sharedInit, string fingerprint, ImageTensorSet train, ImageTensorSet? test, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)

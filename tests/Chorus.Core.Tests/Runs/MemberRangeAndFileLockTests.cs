@@ -81,4 +81,43 @@ public class MemberRangeAndFileLockTests
         using var mine = FileLock.TryAcquire(path, TimeSpan.FromSeconds(5));
         Assert.NotNull(mine);
     }
+
+    [Fact]
+    public void IsHeld_ReadsAnotherProcesssLock_WithoutTakingIt_AndNeverCreatesTheFile()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/flock"))
+        {
+            return;
+        }
+
+        // Given: no lock file
+        var path = Path.Combine(Path.GetTempPath(), $"chorus-lock-{Guid.NewGuid():N}.lock");
+        Assert.False(FileLock.IsHeld(path));
+        Assert.False(File.Exists(path));
+
+        // When: another process holds it
+        using var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-x", path, "sleep", "60"]) { UseShellExecute = false })!;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!FileLock.IsHeld(path) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        // Then: held, and asking many times never disturbs it
+        Assert.True(FileLock.IsHeld(path));
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.True(FileLock.IsHeld(path)));
+        Assert.False(holder.HasExited);
+
+        // When: it ends; then: free, and this process's own hold reads as held
+        holder.Kill(entireProcessTree: true);
+        holder.WaitForExit();
+        Assert.False(FileLock.IsHeld(path));
+        using (FileLock.Acquire(path, "test"))
+        {
+            Assert.True(FileLock.IsHeld(path));
+        }
+
+        Assert.False(FileLock.IsHeld(path));
+        File.Delete(path);
+    }
 }
