@@ -81,6 +81,35 @@ public class EvaluateCommandTests
     }
 
     [Fact]
+    public async Task Evaluate_Controls_WritesEveryMethodPartMetricAndControl_AndTheRunsOwnMetrics()
+    {
+        // Given
+        var run = RunFolderFixtures.SyntheticRun();
+
+        // When
+        var (code, output) = await CliRunner.RunAsync("evaluate", "--run", run, "--orders", "2", "--metrics", "pearson,iou", "--controls", "--aggregate", "agg-var");
+
+        // Then: two controls × 2 methods × parts × 2 metrics, with σ and a count per method
+        Assert.True(code == 0, output);
+        Assert.Contains("Ens-Avg beats smoothing control", output);
+        Assert.Contains("agg-var", output);
+        var lines = File.ReadAllLines(Path.Combine(run, "controls.csv"));
+        Assert.Equal(ControlsCsv.Header, lines[0]);
+        var parts = ResultsCsv.Read(Path.Combine(run, "results.csv")).Select(r => r.Part).Distinct().Count();
+        Assert.Equal(2 * RunFolderFixtures.Methods.Length * parts * 2, lines.Length - 1);
+        Assert.Contains(lines, l => l.Contains(",smoothing,sigma_px=", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(",centre-prior,sigma=0.25*side,", StringComparison.Ordinal));
+
+        // And: --metrics run scores what the run's own study recorded (here: none recorded, so it says so)
+        var (codeR, outputR) = await CliRunner.RunAsync("evaluate", "--run", run, "--metrics", "run");
+        Assert.True(codeR is 0 or 2, outputR);
+        if (codeR == 2)
+        {
+            Assert.Contains("records no metrics", outputR);
+        }
+    }
+
+    [Fact]
     public async Task Evaluate_FolderWithoutManifest_SaysItIsNotARun()
     {
         // When

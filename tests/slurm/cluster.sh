@@ -11,7 +11,11 @@
 # ports (default 16817 and 16818).
 set -euo pipefail
 dir=$(realpath -m "${1:?usage: cluster.sh DIR}")
-mkdir -p "$dir"/{state,spool,munge,log,jobs}
+mkdir -p "$dir"/{state,spool,log,jobs}
+# munged runs as the munge user: its socket folder must be reachable by it even when DIR's parents are private (mktemp -d).
+munge_dir=$(mktemp -d /tmp/chorus-munge.XXXXXX)
+chmod 755 "$munge_dir"
+ln -sfn "$munge_dir" "$dir/munge"
 
 sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
@@ -34,7 +38,7 @@ SlurmUser=$user
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.socket,cred_expire=5
+AuthInfo=socket=$munge_dir/munge.socket,cred_expire=5
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -70,20 +74,21 @@ stop() {
   trap - EXIT TERM INT
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$munge_dir" "$dir/munge"
   echo "STOPPED" >&2
 }
 trap stop EXIT
 trap 'exit 0' TERM INT
 
-chown munge: "$dir/munge" 2>/dev/null || true
+chown munge: "$munge_dir" 2>/dev/null || true
 if [ "$(id -u)" -eq 0 ]; then
-  runuser -u munge -- munged -F --socket="$dir/munge/munge.socket" --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed" &
+  runuser -u munge -- munged -F --socket="$munge_dir/munge.socket" --pid-file="$munge_dir/munged.pid" --log-file="$munge_dir/munged.log" --seed-file="$munge_dir/munged.seed" &
 else
-  munged -F --socket="$dir/munge/munge.socket" --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed" &
+  munged -F --socket="$munge_dir/munge.socket" --pid-file="$munge_dir/munged.pid" --log-file="$munge_dir/munged.log" --seed-file="$munge_dir/munged.seed" &
 fi
 pids+=($!)
-for _ in $(seq 100); do [ -S "$dir/munge/munge.socket" ] && break; sleep 0.1; done
-[ -S "$dir/munge/munge.socket" ] || { echo "munged did not start; see $dir/log/munged.log" >&2; exit 1; }
+for _ in $(seq 100); do [ -S "$munge_dir/munge.socket" ] && break; sleep 0.1; done
+[ -S "$munge_dir/munge.socket" ] || { echo "munged did not start; see $munge_dir/munged.log" >&2; cat "$munge_dir/munged.log" >&2 2>/dev/null; exit 1; }
 
 slurmctld -D -i -f "$SLURM_CONF" >>"$dir/log/slurmctld.out" 2>&1 &
 pids+=($!)

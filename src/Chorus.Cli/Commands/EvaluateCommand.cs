@@ -40,8 +40,12 @@ public sealed class EvaluateSettings : RunFolderSettings
     public string? Metrics { get; init; }
 
     [CommandOption("--aggregate <RULE>")]
-    [Description("Re-score the saved maps with another aggregation rule (no map is recomputed): mean, median, trimmed-mean or crh, optionally followed by +max-abs, +sum, +rank or +second-moment (crh: +none for raw maps). Default: the run's own (its manifest's Aggregate; mean for older runs). results.csv and summary.json name the rule.")]
+    [Description("Re-score the saved maps with another aggregation rule (no map is recomputed): mean, median, trimmed-mean, crh or agg-var, optionally followed by +max-abs, +sum, +rank or +second-moment (crh, agg-var: +none for raw maps). Default: the run's own (its manifest's Aggregate; mean for older runs). results.csv and summary.json name the rule.")]
     public string? Aggregate { get; init; }
+
+    [CommandOption("--controls")]
+    [Description("Also score two controls against Ens-Avg and write controls.csv: smoothing (each member's own map blurred with a Gaussian whose σ per method makes the members' spatial autocorrelation match the ensemble map's; σ fitted on maps only, never regions, cross-fitted over two halves of the images) and centre-prior (one Gaussian at the image centre, σ = a quarter of the side). If Ens-Avg beats the smoothing control, averaging does more than smoothing.")]
+    public bool Controls { get; init; }
 
     [CommandOption("--faithfulness")]
     [Description("Also compute deletion and insertion AUCs (Ens-Avg vs Exp-Avg) by running the members' checkpoints under RUN/run/members; writes faithfulness.csv, faithfulness_per_image.csv, faithfulness_curves.csv.")]
@@ -145,6 +149,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         var ensBetter = comparisons.Count(c => double.IsFinite(c.Ens.Mean) && double.IsFinite(c.Exp.Mean) && c.Ens.Mean != c.Exp.Mean && (c.Ens.Mean > c.Exp.Mean) == c.HigherIsBetter);
         console.MarkupLine($"Ens-Avg has the better mean in {ensBetter} of {comparisons.Count} part × method × metric comparisons.");
         var curved = clock.Elapsed.TotalSeconds;
+        if (settings.Controls)
+        {
+            PrintControls(console, RunOutputs.Controls(run, metrics));
+            curved = clock.Elapsed.TotalSeconds;
+        }
+
         var faithfulness = "";
         if (settings.Faithfulness)
         {
@@ -152,9 +162,30 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
             faithfulness = string.Create(CultureInfo.InvariantCulture, $", faithfulness {clock.Elapsed.TotalSeconds - curved:F1} s");
         }
 
-        console.MarkupLine($"Wrote results.csv, per_image.csv, curves.csv{(settings.Faithfulness ? ", faithfulness*.csv" : "")} and summary.json to [blue]{Markup.Escape(Path.GetFullPath(settings.Run))}[/] "
+        console.MarkupLine($"Wrote results.csv, per_image.csv, curves.csv{(settings.Controls ? ", controls.csv" : "")}{(settings.Faithfulness ? ", faithfulness*.csv" : "")} and summary.json to [blue]{Markup.Escape(Path.GetFullPath(settings.Run))}[/] "
             + string.Create(CultureInfo.InvariantCulture, $"in {clock.Elapsed.TotalSeconds:F1} s (load {loaded:F1} s, evaluate {evaluated - loaded:F1} s, curves {curved - evaluated:F1} s{faithfulness})."));
         return 0;
+    }
+
+    /// <summary>Per method and control: in how many part × metric comparisons Ens-Avg has the better mean, and how many with p &lt; 0.05.</summary>
+    internal static void PrintControls(IAnsiConsole console, IReadOnlyList<Chorus.Evaluation.ControlComparison> rows)
+    {
+        var table = new Table().AddColumns("method", "Ens-Avg beats smoothing control", "σ px (even/odd)", "Ens-Avg beats centre prior");
+        foreach (var method in rows.Select(r => r.Comparison.Method).Distinct())
+        {
+            string Count(string control)
+            {
+                var mine = rows.Where(r => r.Comparison.Method == method && r.Control == control).ToList();
+                var better = mine.Count(r => r.EnsBetter);
+                var significant = mine.Count(r => r.EnsBetter && r.Comparison.Wilcoxon.PValue < 0.05);
+                return string.Create(CultureInfo.InvariantCulture, $"{better} of {mine.Count} ({significant} with p < 0.05)");
+            }
+
+            var sigma = rows.First(r => r.Comparison.Method == method && r.Control == "smoothing").Parameters.Split(' ')[0].Replace("sigma_px=", "", StringComparison.Ordinal);
+            table.AddRow(Markup.Escape(method), Count("smoothing"), Markup.Escape(sigma), Count("centre-prior"));
+        }
+
+        console.Write(table);
     }
 
     /// <summary>Computes and writes faithfulness for <paramref name="run"/> with a progress bar, then prints its table.</summary>

@@ -130,7 +130,7 @@ public class StudyCommandSettings : CommandSettings
     public double? IgTolerance { get; init; }
 
     [CommandOption("--aggregate <RULE>")]
-    [Description("How member maps become the ensemble's map: mean (default, the study's formula), median, trimmed-mean (drops the n/10 lowest and highest values per pixel) or crh (CRH truth discovery: members weighted by their closeness to the consensus, 20 rounds; scales members to max |value| 1 unless +none), each optionally after a per-member normalisation: +max-abs, +sum, +rank, +second-moment (e.g. median+rank). Recorded in the manifest; `evaluate --run --aggregate` re-scores saved maps with another rule.")]
+    [Description("How member maps become the ensemble's map: mean (default, the study's formula), median, trimmed-mean (drops the n/10 lowest and highest values per pixel) crh (CRH truth discovery: members weighted by their closeness to the consensus, 20 rounds; scales members to max |value| 1 unless +none) or agg-var (mean / (std + 0.1) per pixel, Rieger & Hansen 2019; scales members to max |value| 1 unless +none), each optionally after a per-member normalisation: +max-abs, +sum, +rank, +second-moment (e.g. median+rank). Recorded in the manifest; `evaluate --run --aggregate` re-scores saved maps with another rule.")]
     public string? Aggregate { get; init; }
 
     [CommandOption("--gs-samples <N>")]

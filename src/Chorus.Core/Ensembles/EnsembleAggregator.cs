@@ -24,6 +24,15 @@ public enum AggregationKind
     /// maps scaled to [0, 1]; so ε has that scale in mind, <c>crh</c> alone normalises each member by its max |value| first.
     /// </summary>
     Crh,
+
+    /// <summary>
+    /// AGG-Var (Rieger &amp; Hansen 2019): per pixel, the members' mean divided by their standard deviation plus ε,
+    /// mean / (σ + ε), so that pixels the members disagree on count less. σ is the population standard deviation. The
+    /// ratio depends on the maps' scale, so <c>agg-var</c> alone first scales each member to max |value| 1 and uses
+    /// ε = <see cref="EnsembleAggregator.AggVarEpsilon"/> on that scale (Chorus's choice: a pixel whose members agree
+    /// exactly keeps 10× its mean, and a disagreement of σ = ε halves it).
+    /// </summary>
+    AggVar,
 }
 
 /// <summary>Combines the maps of the ensemble members for one image into one map.</summary>
@@ -67,11 +76,12 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
                 AggregationKind.Median => "median",
                 AggregationKind.TrimmedMean => "trimmed-mean",
                 AggregationKind.Crh => "crh",
+                AggregationKind.AggVar => "agg-var",
                 _ => "mean",
             };
             return Normalisation switch
             {
-                MemberNormalisation.None => Kind == AggregationKind.Crh ? kind + "+none" : kind,
+                MemberNormalisation.None => Kind is AggregationKind.Crh or AggregationKind.AggVar ? kind + "+none" : kind,
                 MemberNormalisation.MaxAbs => kind + "+max_abs",
                 MemberNormalisation.SumToOne => kind + "+sum_to_one",
                 MemberNormalisation.Rank => kind + "+rank",
@@ -83,7 +93,7 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
 
     /// <summary>Every name <see cref="Parse"/> accepts: a statistic, optionally followed by <c>+</c> and a normalisation.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        [.. new[] { "mean", "median", "trimmed-mean", "crh" }.SelectMany(k => new[] { k, k + "+max-abs", k + "+sum", k + "+rank", k + "+second-moment" })];
+        [.. new[] { "mean", "median", "trimmed-mean", "crh", "agg-var" }.SelectMany(k => new[] { k, k + "+max-abs", k + "+sum", k + "+rank", k + "+second-moment" })];
 
     /// <summary>
     /// Parses <c>mean</c>, <c>median</c>, or either followed by <c>+max-abs</c>, <c>+sum</c>, <c>+rank</c> or
@@ -100,11 +110,12 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
             "median" => AggregationKind.Median,
             "trimmed-mean" => AggregationKind.TrimmedMean,
             "crh" => AggregationKind.Crh,
+            "agg-var" or "aggvar" => AggregationKind.AggVar,
             _ => null,
         };
         MemberNormalisation? normalisation = parts.Length switch
         {
-            1 => kind == AggregationKind.Crh ? MemberNormalisation.MaxAbs : MemberNormalisation.None,
+            1 => kind is AggregationKind.Crh or AggregationKind.AggVar ? MemberNormalisation.MaxAbs : MemberNormalisation.None,
             2 => parts[1] switch
             {
                 "none" => MemberNormalisation.None,
@@ -131,6 +142,7 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
             AggregationKind.Median => MedianOf(prepared),
             AggregationKind.TrimmedMean => TrimmedMeanOf(prepared),
             AggregationKind.Crh => CrhOf(prepared),
+            AggregationKind.AggVar => AggVarOf(prepared),
             _ => MeanOf(prepared),
         };
     }
@@ -140,6 +152,31 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
 
     /// <summary>Rounds of <see cref="AggregationKind.Crh"/> (PyHealth's default).</summary>
     public const int CrhRounds = 20;
+
+    /// <summary>ε of <see cref="AggregationKind.AggVar"/>, on maps scaled to max |value| 1.</summary>
+    public const double AggVarEpsilon = 0.1;
+
+    /// <summary>
+    /// Per-pixel disagreement: σ / (|mean| + ε) with σ the population standard deviation across members and
+    /// ε = <paramref name="epsilon"/> × max |mean| (so that pixels where the ensemble sees nothing do not blow up), after
+    /// <paramref name="normalisation"/> (default: each member scaled to max |value| 1). 0 = members agree; above 1 = they
+    /// disagree by more than the signal. The report shows it as an uncertainty overlay.
+    /// </summary>
+    public static SaliencyMap Disagreement(IReadOnlyList<SaliencyMap> members, double epsilon = 0.05, MemberNormalisation normalisation = MemberNormalisation.MaxAbs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
+        var prepared = Prepare(members, normalisation);
+        var mean = MeanOf(prepared).Values;
+        var std = Agreement(prepared).Values;
+        var floor = epsilon * Math.Max(mean.Max(Math.Abs), float.Epsilon);
+        var result = new float[mean.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = (float)(std[i] / (Math.Abs(mean[i]) + floor));
+        }
+
+        return new SaliencyMap(prepared[0].Height, prepared[0].Width, result);
+    }
 
     /// <summary>
     /// Per-pixel agreement map: the population standard deviation across members,
@@ -301,6 +338,19 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
         }
 
         return new SaliencyMap(first.Height, first.Width, [.. truth.Select(t => (float)t)]);
+    }
+
+    private static SaliencyMap AggVarOf(IReadOnlyList<SaliencyMap> members)
+    {
+        var mean = MeanOf(members).Values;
+        var std = Agreement(members).Values;
+        var result = new float[mean.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = (float)(mean[i] / (std[i] + AggVarEpsilon));
+        }
+
+        return new SaliencyMap(members[0].Height, members[0].Width, result);
     }
 
     private static SaliencyMap MedianOf(IReadOnlyList<SaliencyMap> members)

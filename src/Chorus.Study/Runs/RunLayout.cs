@@ -34,6 +34,9 @@ public sealed record RunLayout(string Folder)
     /// <summary><c>curves.csv</c>: the ensemble-size curves.</summary>
     public string Curves => Path.Combine(Folder, "curves.csv");
 
+    /// <summary><c>controls.csv</c>: Ens-Avg against the smoothing and centre-prior controls (<c>evaluate --controls</c>).</summary>
+    public string Controls => Path.Combine(Folder, "controls.csv");
+
     /// <summary><c>faithfulness.csv</c>.</summary>
     public string Faithfulness => Path.Combine(Folder, "faithfulness.csv");
 

@@ -116,6 +116,40 @@ public class EnsembleAggregatorTests
     }
 
     [Fact]
+    public void AggVar_DividesTheMeanByTheSpreadPlusEpsilon_OnMapsScaledToMaxAbsOne()
+    {
+        // Given: two members already at max |value| 1; pixel 0 agreed, pixel 1 split, pixel 2 partly apart
+        var aggVar = EnsembleAggregator.Parse("agg-var");
+        SaliencyMap[] members = [TestMaps.Row(1f, 0.5f, 1f), TestMaps.Row(1f, -0.5f, 0.6f)];
+
+        var result = aggVar.Aggregate(members).Values;
+
+        // mean / (σ + 0.1): 1 / 0.1, 0 / 0.6, 0.8 / (0.2 + 0.1)
+        Assert.Equal(10.0, result[0], 4);
+        Assert.Equal(0.0, result[1], 6);
+        Assert.Equal(0.8 / 0.3, result[2], 4);
+        Assert.Equal("agg-var+max_abs", aggVar.Name);
+
+        // Scaling a member changes nothing (each is scaled to max |value| 1 first); +none uses the raw values.
+        SaliencyMap[] scaled = [TestMaps.Row(1000f, 500f, 1000f), members[1]];
+        Assert.Equal(result, aggVar.Aggregate(scaled).Values);
+        Assert.NotEqual(result, EnsembleAggregator.Parse("agg-var+none").Aggregate(scaled).Values);
+    }
+
+    [Fact]
+    public void Disagreement_IsZeroWhereMembersAgree_AndLargeWhereTheyCancel()
+    {
+        SaliencyMap[] members = [TestMaps.Row(1f, 0.5f, 0f), TestMaps.Row(1f, -0.5f, 0f)];
+
+        var d = EnsembleAggregator.Disagreement(members).Values;
+
+        // σ / (|mean| + 0.05 · max |mean|): 0 / 1.05, 0.5 / 0.05, 0 / 0.05
+        Assert.Equal(0.0, d[0], 6);
+        Assert.Equal(10.0, d[1], 4);
+        Assert.Equal(0.0, d[2], 6);
+    }
+
+    [Fact]
     public void Crh_FollowsTheAgreeingMembers_AndLeavesIdenticalMembersAlone()
     {
         // Given: three members that agree and one far away (raw values, no normalisation)
