@@ -24,7 +24,11 @@ public static class EnsembleFigure
     /// <param name="ensemble">The averaged map.</param>
     /// <param name="scale">Upscaling factor of each panel (nearest neighbour).</param>
     /// <param name="columns">Panels per row.</param>
-    public static byte[] RenderPng(byte[] rgb, int width, int height, SaliencyMap? roi, IReadOnlyList<SaliencyMap> members, SaliencyMap ensemble, int scale = 3, int columns = 7)
+    /// <param name="disagreement">
+    /// Optional per-pixel disagreement of the members (e.g. σ / |mean|), drawn as a last panel on a fixed scale from 0 to
+    /// <see cref="DisagreementCap"/> (above it: the top colour), so that figures compare.
+    /// </param>
+    public static byte[] RenderPng(byte[] rgb, int width, int height, SaliencyMap? roi, IReadOnlyList<SaliencyMap> members, SaliencyMap ensemble, int scale = 3, int columns = 7, SaliencyMap? disagreement = null)
     {
         ArgumentNullException.ThrowIfNull(rgb);
         ArgumentNullException.ThrowIfNull(members);
@@ -33,7 +37,7 @@ public static class EnsembleFigure
             throw new ArgumentException($"A {width}×{height} RGB image needs {width * height * 3} bytes, got {rgb.Length}.", nameof(rgb));
         }
 
-        foreach (var m in members.Append(ensemble).Concat(roi is null ? [] : [roi]))
+        foreach (var m in members.Append(ensemble).Concat(roi is null ? [] : [roi]).Concat(disagreement is null ? [] : [disagreement]))
         {
             if (m.Width != width || m.Height != height)
             {
@@ -41,7 +45,8 @@ public static class EnsembleFigure
             }
         }
 
-        var panels = members.Count + 2;
+        var mapPanels = members.Count + 2;
+        var panels = mapPanels + (disagreement is null ? 0 : 1);
         var cols = Math.Min(columns, panels);
         var rows = (panels + cols - 1) / cols;
         var pw = width * scale;
@@ -54,18 +59,25 @@ public static class EnsembleFigure
         {
             var ox = Gap + (p % cols * (pw + Gap));
             var oy = Gap + (p / cols * (ph + Gap));
+            if (p == mapPanels)
+            {
+                using var uncertainty = Panel(rgb, width, height, disagreement, scale, DisagreementCap);
+                canvas.DrawBitmap(uncertainty, ox, oy, new SKSamplingOptions(SKFilterMode.Nearest), null);
+                continue;
+            }
+
             SaliencyMap? map = p == 0 ? null : p <= members.Count ? members[p - 1] : ensemble;
             using (var panel = Panel(rgb, width, height, map, scale))
             {
                 canvas.DrawBitmap(panel, ox, oy, new SKSamplingOptions(SKFilterMode.Nearest), null);
             }
 
-            if (roi is not null && (p == 0 || p == panels - 1))
+            if (roi is not null && (p == 0 || p == mapPanels - 1))
             {
                 Outline(canvas, roi, ox, oy, scale);
             }
 
-            if (p == panels - 1)
+            if (p == mapPanels - 1)
             {
                 var centre = CentreOfMass.Of(ensemble);
                 if (centre.IsDefined)
@@ -97,9 +109,12 @@ public static class EnsembleFigure
     private static SKPoint ToCanvas(PixelPoint p, int ox, int oy, int scale) =>
         new(ox + (float)((p.X + 0.5) * scale), oy + (float)((p.Y + 0.5) * scale));
 
-    private static SKBitmap Panel(byte[] rgb, int width, int height, SaliencyMap? map, int scale)
+    /// <summary>The top of the disagreement panel's colour scale (σ / |mean| of 2: the members' spread is twice their mean).</summary>
+    public const float DisagreementCap = 2f;
+
+    private static SKBitmap Panel(byte[] rgb, int width, int height, SaliencyMap? map, int scale, float? fixedMax = null)
     {
-        var max = map is null ? 0f : Math.Max(map.Values.Max(), 0f);
+        var max = fixedMax ?? (map is null ? 0f : Math.Max(map.Values.Max(), 0f));
         var bmp = new SKBitmap(width * scale, height * scale, SKColorType.Rgba8888, SKAlphaType.Premul);
         var pixels = new byte[width * scale * height * scale * 4];
         for (var y = 0; y < height; y++)
@@ -111,7 +126,7 @@ public static class EnsembleFigure
                 if (map is not null)
                 {
                     var grey = (0.299 * r) + (0.587 * g) + (0.114 * b);
-                    var v = max > 0 ? Math.Max(map[y, x], 0f) / max : 0;
+                    var v = max > 0 ? Math.Min(Math.Max(map[y, x], 0f) / max, 1f) : 0;
                     var (cr, cg, cb) = Colormap.Inferno(v);
                     r = (byte)Math.Round((0.3 * grey) + (0.7 * cr));
                     g = (byte)Math.Round((0.3 * grey) + (0.7 * cg));

@@ -144,12 +144,14 @@ public static class RunOutputs
                 var members = run.Maps[method].Select(m => m[k]).ToList();
                 var ensemble = run.Aggregator.Aggregate(members);
                 var roi = run.Test.Regions[part][i]?.Mask;
-                var png = EnsembleFigure.RenderPng(run.Test.Rgb(i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5));
+                var disagreement = members.Count > 1 ? EnsembleAggregator.Disagreement(members) : null;
+                var png = EnsembleFigure.RenderPng(run.Test.Rgb(i), run.Test.Size, run.Test.Size, roi, members, ensemble, scale: Math.Clamp(256 / run.Test.Size, 1, 5), disagreement: disagreement);
                 var label = run.Test.Labels[i];
                 var className = label >= 0 && label < run.ClassNames.Count ? run.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
                 var scores = perImage.Where(r => r.ImageId == ids[k] && r.Part == part && r.Method == method).Take(2)
                     .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Metric}: Ens {r.EnsAvg:G3} / Exp {r.ExpAvg:G3}"));
-                var caption = $"image {ids[k]} · {className} · {method} · ROI {part}{(roi is null ? " (not visible)" : "")}. {string.Join("; ", scores)}";
+                var caption = $"image {ids[k]} · {className} · {method} · ROI {part}{(roi is null ? " (not visible)" : "")}. {string.Join("; ", scores)}"
+                    + (disagreement is null ? "" : $". Last panel: the members' disagreement σ/|mean| (dark: they agree; bright: spread ≥ {EnsembleFigure.DisagreementCap:0}× the mean).");
                 figures.Add(new GalleryFigure(method, caption, png));
             }
         }
