@@ -28,7 +28,7 @@ public class K8sManifestCommandTests
     [Fact]
     public async Task Manifest_HasTheJobsNumbersResourcesVolumeAndCommands()
     {
-        var (code, yaml) = await CliRunner.RunAsync([.. ElevenByThree, "--parallelism", "2", "--", "--preset", "paper", "--methods", "saliency,grad-cam"]);
+        var (code, yaml) = await CliRunner.RunAsync([.. ElevenByThree, "--parallelism", "2", "--preset", "paper", "--methods", "saliency,grad-cam"]);
         Assert.True(code == 0, yaml);
 
         Assert.Contains("\n  name: \"chorus-members\"\n", yaml);
@@ -43,7 +43,8 @@ public class K8sManifestCommandTests
         Assert.Contains("          values: [2]\n", yaml);
 
         // The header lists every pod's exact command line, and the merge.
-        var demo = "chorus demo --preset paper --methods saliency,grad-cam --members 11 --members-range";
+        // The study's options in demo's declaration order (as chorus slurm submit writes them), then the pod's own.
+        var demo = "chorus demo --preset paper --methods saliency,grad-cam --seed 0 --members 11 --members-range";
         Assert.Contains($"#   pod 0: {demo} 0-2 --out /data/runs/birds --threads 4\n", yaml);
         Assert.Contains($"#   pod 1: {demo} 3-5 --out /data/runs/birds --threads 4\n", yaml);
         Assert.Contains($"#   pod 2: {demo} 6-8 --out /data/runs/birds --threads 4\n", yaml);
@@ -97,7 +98,7 @@ public class K8sManifestCommandTests
         }
 
         // Given a manifest with arguments that need quoting in the shell and in YAML
-        var (code, yaml) = await CliRunner.RunAsync([.. ElevenByThree, "--name", "birds-1", "--", "--quick", "--data", "/data/a \"b\" it's: #c"]);
+        var (code, yaml) = await CliRunner.RunAsync([.. ElevenByThree, "--name", "birds-1", "--quick", "--data", "/data/a \"b\" it's: #c"]);
         Assert.True(code == 0, yaml);
 
         // When a YAML parser reads it
@@ -123,7 +124,7 @@ public class K8sManifestCommandTests
         Assert.Equal("chorus", (string?)container["name"]);
         Assert.Equal("registry.example.org/chorus:0.12.0", (string?)container["image"]);
         Assert.Equal(["/bin/sh", "-c"], container["command"]!.AsArray().Select(n => (string?)n));
-        var study = new KubernetesStudy { Name = "birds-1", Members = 11, MembersPerTask = 3, Cpus = 4, Memory = "6Gi", Pvc = "study-pvc", Out = "/data/runs/birds", Image = "registry.example.org/chorus:0.12.0", StudyArgs = ["--quick", "--data", "/data/a \"b\" it's: #c"] };
+        var study = new KubernetesStudy { Name = "birds-1", Members = 11, MembersPerTask = 3, Cpus = 4, Memory = "6Gi", Pvc = "study-pvc", Out = "/data/runs/birds", Image = "registry.example.org/chorus:0.12.0", StudyArgs = ["--data", "/data/a \"b\" it's: #c", "--quick", "--seed", "0"] };
         Assert.Equal(KubernetesManifest.MemberScript(study), (string?)container["args"]![0]);
         Assert.Equal("4", (string?)container["resources"]!["limits"]!["cpu"]);
         Assert.Equal("6Gi", (string?)container["resources"]!["requests"]!["memory"]);
@@ -143,7 +144,7 @@ public class K8sManifestCommandTests
     {
         var dir = TestPaths.TempDir();
         var file = Path.Combine(dir, "sub", "study.yaml");
-        var (code, output) = await CliRunner.RunAsync([.. ElevenByThree, "--file", file, "--", "--quick"]);
+        var (code, output) = await CliRunner.RunAsync([.. ElevenByThree, "--file", file, "--quick"]);
         Assert.True(code == 0, output);
         Assert.Contains("study.yaml", output);
         var yaml = File.ReadAllText(file);
@@ -153,14 +154,15 @@ public class K8sManifestCommandTests
     }
 
     [Theory]
-    [InlineData("--out /tmp/run -- --quick", "--out '/tmp/run'")]
-    [InlineData("--members-per-task 12 -- --quick", "--members-per-task 12")]
-    [InlineData("--name Birds_1 -- --quick", "--name 'Birds_1'")]
-    [InlineData("--memory lots -- --quick", "--memory 'lots'")]
-    [InlineData("-- --members-range 0-1", "--members-range is set by `chorus k8s manifest`")]
-    [InlineData("-- --threads=3", "--threads is set by `chorus k8s manifest`")]
-    [InlineData("-- --methods saliency,bogus", "unknown method 'bogus'")]
-    [InlineData("-- --quik", "Unknown option 'quik'")]
+    [InlineData("--out /tmp/run --quick", "--out '/tmp/run'")]
+    [InlineData("--members-per-task 12 --quick", "--members-per-task 12")]
+    [InlineData("--name Birds_1 --quick", "--name 'Birds_1'")]
+    [InlineData("--memory lots --quick", "--memory 'lots'")]
+    [InlineData("--members-range 0-1", "--members-range: each pod gets its range")]
+    [InlineData("--threads=3", "--threads: each pod runs chorus demo with --threads equal to --cpus")]
+    [InlineData("--methods saliency,bogus", "unknown method 'bogus'")]
+    [InlineData("--quik", "Unknown option 'quik'")]
+    [InlineData("-- --quick", "unexpected arguments: --quick")]
     public async Task BadSettings_ExitTwo_NamingTheProblem(string args, string expected)
     {
         var (code, output) = await CliRunner.RunAsync(["k8s", "manifest", "--members", "11", .. args.Split(' ')]);

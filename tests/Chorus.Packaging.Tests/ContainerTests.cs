@@ -64,8 +64,8 @@ public class ContainerTests(ITestOutputHelper output)
             // study is MemberRangeTests' small one: with plain --quick, a process that did not train the shared start
             // stops in the numerics model check of its first member (input gradient off by 3e-2, tolerance 2e-2).
             clock.Restart();
-            var manifest = Run(Podman.Path, ["run", "--rm", .. Podman.RunFlags, Tag, "k8s", "manifest", "--members", "3", "--members-per-task", "2", "--cpus", "1",
-                "--", "--quick", "--count", "160", "--epochs", "1", "--pretrain-epochs", "1", "--explain", "6", "--methods", "saliency,integrated-gradients"]);
+            var manifest = Run(Podman.Path, ["run", "--rm", .. Podman.RunFlags, Tag, "k8s", "manifest", "--members", "3", "--members-per-task", "2", "--cpus", "1", "--out", "/data/run",
+                "--quick", "--count", "160", "--epochs", "1", "--pretrain-epochs", "1", "--explain", "6", "--methods", "saliency,integrated-gradients"]);
             var scripts = LiteralBlocks(manifest);
             Assert.Equal(2, scripts.Count);
             var data = Path.Combine(work, "data");

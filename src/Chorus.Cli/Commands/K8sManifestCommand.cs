@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using Chorus.Cli.Kubernetes;
 using Chorus.IO;
+using Chorus.Study.Cluster;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -14,7 +15,8 @@ namespace Chorus.Cli.Commands;
 /// </summary>
 public sealed class K8sManifestCommand(IAnsiConsole console) : Command<K8sManifestCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    /// <summary>The study's own options (those of <c>demo</c>) and the Jobs' options.</summary>
+    public sealed class Settings : StudyCommandSettings
     {
         [CommandOption("--image <IMAGE>")]
         [Description("The chorus image the nodes pull (deploy/container/build.sh builds localhost/chorus:latest; push it to a registry the cluster reaches and name it here). Default localhost/chorus:latest.")]
@@ -24,10 +26,6 @@ public sealed class K8sManifestCommand(IAnsiConsole console) : Command<K8sManife
         [Description("Prefix of the Jobs' names, NAME-members and NAME-merge (a-z, 0-9, '-'; at most 40 characters). Default chorus.")]
         public string Name { get; init; } = "chorus";
 
-        [CommandOption("--members <N>")]
-        [Description("Ensemble size n, passed to every `chorus demo` as --members N. Default 11.")]
-        public int Members { get; init; } = 11;
-
         [CommandOption("--members-per-task <K>")]
         [Description("Members per pod: pod i (JOB_COMPLETION_INDEX) runs --members-range i*K-(i*K+K-1), the last pod up to member n-1; the Job has ceil(n/K) completions. Default 1.")]
         public int MembersPerTask { get; init; } = 1;
@@ -35,10 +33,6 @@ public sealed class K8sManifestCommand(IAnsiConsole console) : Command<K8sManife
         [CommandOption("--parallelism <P>")]
         [Description("Pods running at once. Default: all of them (the number of completions).")]
         public int? Parallelism { get; init; }
-
-        [CommandOption("-o|--out <DIR>")]
-        [Description("The run folder in the pods, inside --mount-path: `chorus demo --out DIR`, then `chorus evaluate --run DIR` and `chorus report --run DIR`. Default /data/run.")]
-        public string Out { get; init; } = "/data/run";
 
         [CommandOption("--pvc <NAME>")]
         [Description("The PersistentVolumeClaim mounted at --mount-path in every pod (create it first; ReadWriteMany when pods may run on several nodes, on a filesystem with working locks such as NFSv4 or CephFS). Default chorus-data.")]
@@ -64,46 +58,93 @@ public sealed class K8sManifestCommand(IAnsiConsole console) : Command<K8sManife
         [Description("Write the manifest to this file (atomically: a temporary file renamed over it) instead of stdout.")]
         public string? File { get; init; }
 
-        /// <summary>The study as described by these settings and the study arguments after <c>--</c>.</summary>
-        public KubernetesStudy ToStudy(IReadOnlyList<string> studyArgs) => new()
+        /// <summary>
+        /// The Kubernetes study these settings describe: the ensemble size as <c>demo</c> resolves it (presets included),
+        /// <c>--out</c> inside <c>--mount-path</c> (a relative folder is taken inside it), the study's other options as
+        /// <c>demo</c> words (<see cref="StudyArguments"/>).
+        /// </summary>
+        public KubernetesStudy ToKubernetesStudy() => new()
         {
             Image = Image,
             Name = Name,
-            Members = Members,
+            Members = ToStudySettings().Training.Members,
             MembersPerTask = MembersPerTask,
             Parallelism = Parallelism,
-            Out = Out,
+            Out = Out.StartsWith('/') ? Out : MountPath.TrimEnd('/') + "/" + Out,
             Pvc = Pvc,
             MountPath = MountPath,
             Cpus = Cpus,
             Memory = Memory,
             User = User,
-            StudyArgs = studyArgs,
+            StudyArgs = WithoutOption(StudyArguments.From(this), "--members"),
         };
 
         public override ValidationResult Validate()
         {
+            if (MembersRange is not null)
+            {
+                return ValidationResult.Error("--members-range: each pod gets its range from its index; use --members-per-task.");
+            }
+
+            if (Threads is not null)
+            {
+                return ValidationResult.Error("--threads: each pod runs chorus demo with --threads equal to --cpus; give --cpus.");
+            }
+
+            if (File is { Length: 0 })
+            {
+                return ValidationResult.Error("--file needs a path.");
+            }
+
+            var study = base.Validate();
+            if (!study.Successful)
+            {
+                return study;
+            }
+
             try
             {
-                ToStudy([]).Validate();
+                ToKubernetesStudy().Validate();
             }
             catch (ArgumentException e)
             {
                 return ValidationResult.Error(e.Message);
             }
 
-            return File is { Length: 0 } ? ValidationResult.Error("--file needs a path.") : ValidationResult.Success();
+            return ValidationResult.Success();
+        }
+
+        private static string[] WithoutOption(IReadOnlyList<string> words, string option)
+        {
+            var kept = new List<string>();
+            for (var i = 0; i < words.Count; i++)
+            {
+                if (words[i] == option)
+                {
+                    i++;
+                    continue;
+                }
+
+                kept.Add(words[i]);
+            }
+
+            return [.. kept];
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var study = settings.ToStudy([.. context.Remaining.Raw]);
+        if (context.Remaining.Raw.Count > 0)
+        {
+            throw new ChorusException($"unexpected arguments: {Shell.Join(context.Remaining.Raw)}; the study's options (those of chorus demo) go with the others, e.g. chorus k8s manifest --preset paper --out /data/run.");
+        }
+
+        var study = settings.ToKubernetesStudy();
         study.Validate();
         var first = KubernetesManifest.MemberCommand(study, 0);
         if (StudyArgumentsCheck.Check([.. first.Skip(2)]) is { } error)
         {
-            throw new ChorusException($"the pods' command would fail: {KubernetesManifest.ShellJoin(first)}: {error}");
+            throw new ChorusException($"the pods' command would fail: {Shell.Join(first)}: {error}");
         }
 
         var yaml = KubernetesManifest.Write(study, Version(), CommandLine(settings, study));
@@ -139,21 +180,16 @@ public sealed class K8sManifestCommand(IAnsiConsole console) : Command<K8sManife
         var args = new List<string>
         {
             "chorus", "k8s", "manifest", "--name", s.Name, "--image", s.Image,
-            "--members", Text(s.Members), "--members-per-task", Text(s.MembersPerTask),
+            "--members", Text(study.Members), "--members-per-task", Text(s.MembersPerTask),
         };
         if (s.Parallelism is { } p)
         {
             args.AddRange(["--parallelism", Text(p)]);
         }
 
-        args.AddRange(["--out", s.Out, "--pvc", s.Pvc, "--mount-path", s.MountPath, "--cpus", Text(s.Cpus), "--memory", s.Memory, "--user", Text(s.User)]);
-        if (study.StudyArgs.Count > 0)
-        {
-            args.Add("--");
-            args.AddRange(study.StudyArgs);
-        }
-
-        return KubernetesManifest.ShellJoin(args);
+        args.AddRange(["--out", study.Out, "--pvc", s.Pvc, "--mount-path", s.MountPath, "--cpus", Text(s.Cpus), "--memory", s.Memory, "--user", Text(s.User)]);
+        args.AddRange(study.StudyArgs);
+        return Shell.Join(args);
     }
 
     private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Chorus.Study.Cluster;
 
 namespace Chorus.Cli.Kubernetes;
 
@@ -7,7 +8,8 @@ namespace Chorus.Cli.Kubernetes;
 /// Writes the Kubernetes manifest of a <see cref="KubernetesStudy"/>: two <c>batch/v1</c> Jobs in one YAML stream,
 /// <c>NAME-members</c> (Indexed: pod i runs its member range) and <c>NAME-merge</c> (created suspended: evaluate, then
 /// report, once it is resumed after the members Job completed). The YAML is written by hand: every value that is not a
-/// number is a double-quoted scalar, the shell scripts are literal block scalars, and study arguments are shell-quoted.
+/// number is a double-quoted scalar, the shell scripts are literal block scalars, and the words of the commands are
+/// shell-quoted (<see cref="Shell"/>, as in the Slurm scripts).
 /// </summary>
 public static class KubernetesManifest
 {
@@ -47,7 +49,7 @@ public static class KubernetesManifest
         sb.Append(CultureInfo.InvariantCulture, $"last=$((first + {k} - 1))\n");
         sb.Append(CultureInfo.InvariantCulture, $"if [ \"$last\" -gt {lastMember} ]; then last={lastMember}; fi\n");
         sb.Append(CultureInfo.InvariantCulture, $"echo \"chorus: pod $JOB_COMPLETION_INDEX of {study.Tasks} runs members $first-$last of 0-{lastMember}\"\n");
-        sb.Append("exec ").Append(ShellJoin(DemoPrefix(study))).Append(" --members-range \"$first-$last\" ").Append(ShellJoin(DemoSuffix(study))).Append('\n');
+        sb.Append("exec ").Append(Shell.Join(DemoPrefix(study))).Append(" --members-range \"$first-$last\" ").Append(Shell.Join(DemoSuffix(study))).Append('\n');
         return sb.ToString();
     }
 
@@ -55,7 +57,7 @@ public static class KubernetesManifest
     public static string MergeScript(KubernetesStudy study)
     {
         var commands = MergeCommands(study);
-        return "set -eu\n" + ShellJoin(commands[0]) + "\nexec " + ShellJoin(commands[1]) + "\n";
+        return "set -eu\n" + Shell.Join(commands[0]) + "\nexec " + Shell.Join(commands[1]) + "\n";
     }
 
     /// <summary>The whole manifest. <paramref name="commandLine"/> (how it was made) goes into the header comment.</summary>
@@ -73,13 +75,13 @@ public static class KubernetesManifest
         Line(y, 0, $"# explains members i*{study.MembersPerTask} .. i*{study.MembersPerTask}+{study.MembersPerTask - 1} (the last pod up to member {study.Members - 1}) of {study.Members} into {study.Out}:");
         for (var i = 0; i < study.Tasks; i++)
         {
-            Line(y, 0, $"#   pod {i}: {ShellJoin(MemberCommand(study, i))}");
+            Line(y, 0, $"#   pod {i}: {Shell.Join(MemberCommand(study, i))}");
         }
 
         Line(y, 0, $"# Job {merge}: created suspended; once every member is there it runs");
         foreach (var command in MergeCommands(study))
         {
-            Line(y, 0, $"#   {ShellJoin(command)}");
+            Line(y, 0, $"#   {Shell.Join(command)}");
         }
 
         Line(y, 0, "#");
@@ -195,12 +197,4 @@ public static class KubernetesManifest
 
     /// <summary>A YAML double-quoted scalar (control characters were refused by <see cref="KubernetesStudy.Validate"/>).</summary>
     internal static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    /// <summary>Arguments as one POSIX sh command line: plain when only safe characters, else single-quoted.</summary>
-    internal static string ShellJoin(IEnumerable<string> args) => string.Join(' ', args.Select(ShellQuote));
-
-    internal static string ShellQuote(string arg) =>
-        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=,+@%".Contains(c, StringComparison.Ordinal))
-            ? arg
-            : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -47,7 +47,7 @@ public sealed partial record KubernetesStudy
     /// <summary>Numeric user and group the pods run as (the image needs no particular user).</summary>
     public int User { get; init; } = 1000;
 
-    /// <summary>The study's own options, passed to every <c>chorus demo</c> as given (e.g. <c>--preset paper</c>).</summary>
+    /// <summary>The study's own options, passed to every <c>chorus demo</c> as they are (e.g. <c>--preset paper</c>).</summary>
     public IReadOnlyList<string> StudyArgs { get; init; } = [];
 
     /// <summary>Number of pods (completions) of the members Job: ⌈n / K⌉.</summary>
@@ -141,7 +141,7 @@ public sealed partial record KubernetesStudy
             var option = arg.Split('=', ':')[0];
             if (ReservedOptions.Contains(option, StringComparer.Ordinal))
             {
-                throw new ArgumentException($"study argument '{arg}': {option} is set by `chorus k8s manifest` (its --out, --members, --cpus and the pod's member range); give it there, not after --.");
+                throw new ArgumentException($"study argument '{arg}': {option} is set for each pod by `chorus k8s manifest` (from --out, --members, --cpus and the pod's index).");
             }
         }
     }
