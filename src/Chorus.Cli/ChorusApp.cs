@@ -91,6 +91,14 @@ public static class ChorusApp
                 .WithExample("doctor", "--numerics", "onednn-off");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the built-in backbones and what each needs.");
+            config.AddBranch("k8s", k8s =>
+            {
+                k8s.SetDescription("Run a study on Kubernetes (writes manifests only; chorus talks to no cluster).");
+                k8s.AddCommand<K8sManifestCommand>("manifest")
+                    .WithDescription("Write the Kubernetes Jobs of a study: an Indexed Job whose pod i runs `chorus demo --members-range` for its share of the members into --out on a shared volume (a relative --out is taken inside --mount-path), and a suspended merge Job (evaluate, report). To stdout or --file. Takes the options of demo. YAML only: chorus contacts no cluster, and these manifests were tested with a YAML parser and by running their pods' scripts in podman, never on Kubernetes.")
+                    .WithExample("k8s", "manifest", "--preset", "paper", "--members-per-task", "3", "--image", "registry.example.org/chorus:0.12.0", "--out", "/data/paper", "--file", "study.yaml")
+                    .WithExample("k8s", "manifest", "--quick", "--members", "5", "--cpus", "4", "--memory", "8Gi", "--pvc", "chorus-data", "--out", "/data/birds");
+            });
         });
         return app;
     }

@@ -9,6 +9,7 @@ namespace Chorus.Packaging.Tests;
 /// The packages as a .NET user meets them: packed into a temporary feed with a version no cache has seen, referenced by a
 /// fresh console project outside the repository with its own package folder, and the tool installed from the same feed.
 /// </summary>
+[Collection(ReleaseBuilds.Name)]
 public class PackageTests(ITestOutputHelper output)
 {
     [Fact]
