@@ -75,6 +75,10 @@ public static class ChorusApp
                     .WithDescription("Each member (trained? explained?) from the run folder, and the jobs' states from the scheduler (scontrol).")
                     .WithExample("slurm", "status", "/shared/runs/paper");
             });
+            config.AddCommand<CompareCommand>("compare")
+                .WithDescription("Run (or resume) the study, then set beside plain Ens-Avg: the aggregation rules (mean, median, trimmed-mean, crh, agg-var), one-model map sources at the same explanation cost (smoothgrad, noisegrad, fusiongrad), the expected single map and the controls (smoothing, centre prior), with their training and explanation seconds: compare.csv and compare.svg. Takes the options of demo.")
+                .WithExample("compare", "--quick", "--out", "/tmp/chorus-compare")
+                .WithExample("compare", "--dataset", "synth-lesions", "--out", "lesions-compare", "--sources", "noisegrad");
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Recompute results.csv, per_image.csv, curves.csv and summary.json from a finished run folder's maps.")
                 .WithExample("evaluate", "--run", "chorus-demo", "--metrics", "com_distance,pearson,iou");

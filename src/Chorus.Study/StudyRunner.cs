@@ -28,7 +28,7 @@ namespace Chorus.Study;
 /// stage writes its output atomically and is skipped on a re-run when its output exists, so an interrupted run
 /// resumes where it stopped.
 /// </summary>
-public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
+public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings settings)
 {
     /// <summary>Name of the list of images left out, in the output folder.</summary>
     public const string SkippedFile = "skipped.csv";   // RunLayout.Skipped
@@ -98,6 +98,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
 
         manifest.TimingsSeconds.Add(KeyValuePair.Create("total", total.Elapsed.TotalSeconds));
         Save(manifest);
+        RecordCosts(manifest, trainedFresh: members.All(m => !m.Resumed), explainedFresh: _explainResumed == 0);
         WriteCurvesAndReport(test, chosen, maps, cancellationToken);
         return outcome;
     }
@@ -255,6 +256,31 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
         }
 
         return (manifest, train, test, clock);
+    }
+
+    private int _explainResumed;
+
+    /// <summary>
+    /// <c>run/costs.json</c>: the seconds the whole ensemble took to train (pre-training included) and to explain, kept from
+    /// the run that really did the work (a resumed step keeps the earlier figure), for <c>chorus compare</c>.
+    /// </summary>
+    private void RecordCosts(RunManifest manifest, bool trainedFresh, bool explainedFresh)
+    {
+        var path = Layout.Costs;
+        var costs = File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject o ? o : new JsonObject();
+        double Timing(string key) => manifest.TimingsSeconds.LastOrDefault(p => p.Key == key).Value;
+        if (trainedFresh)
+        {
+            costs["train_s"] = Math.Round(Timing("train"), 3);
+        }
+
+        if (explainedFresh)
+        {
+            costs["explain_s"] = Math.Round(Timing("explain"), 3);
+        }
+
+        costs["members"] = settings.Training.Members;
+        AtomicFile.WriteAllText(path, costs.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 
     private EnsembleTrainer NewTrainer() => new(
@@ -546,15 +572,17 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
     /// Maps on disk are reused on a re-run only when they were computed with the same explanation settings
     /// (method options, precision, reduction, seed): <c>run/maps/settings.txt</c> records them.
     /// </summary>
-    private void GuardMapSettings(string runDir)
+    private void GuardMapSettings(string runDir) => GuardMapSettingsAt(Layout.MapSettings);
+
+    // maps/settings.txt: the explanation settings the maps on disk were made with (plus a map source's own lines).
+    private void GuardMapSettingsAt(string path, params string[] extra)
     {
         var a = settings.Attribution;
         var described = AttributionSettingsText.Describe(a, settings.Methods).Select(p => $"{p.Key}={p.Value}").ToList();
         var text = string.Join('\n', [
             $"reduction={settings.Reduction}", .. described[..4], $"precision={a.Precision.ToCliName()}",
             string.Create(CultureInfo.InvariantCulture, $"seed={settings.Seed}"),
-            .. LayoutLines(a), .. described[4..]]) + "\n";
-        var path = Layout.MapSettings;
+            .. LayoutLines(a), .. described[4..], .. extra]) + "\n";
         if (File.Exists(path))
         {
             var old = File.ReadAllText(path);
@@ -596,6 +624,7 @@ public sealed class StudyRunner(IStudyReporter reporter, StudySettings settings)
             var computed = explainer.Explain(runDir, m => EnsembleTrainer.LoadMember(factory, runDir, m), members, images, settings.Methods, progress, cancellationToken, settings.MemberRange);
             return (computed, resumed.Count);
         });
+        _explainResumed = resumed;
         if (resumed > 0)
         {
             reporter.Message(StudyMessageKind.Detail, $"Maps of {resumed} of {members} members were already on disk; kept.");

@@ -77,6 +77,9 @@ public sealed record RunLayout(string Folder)
     /// </summary>
     public string TaskManifest(Chorus.Runs.MemberRange range) => Path.Combine(Run, "tasks", $"members-{range}.json");
 
+    /// <summary><c>run/costs.json</c>: seconds to train and to explain the whole ensemble, from the run that did the work.</summary>
+    public string Costs => Path.Combine(Run, "costs.json");
+
     /// <summary>The manifest of the preparation stage (<c>chorus prepare</c>): <c>run/tasks/prepare.json</c>.</summary>
     public string PrepareManifest => Path.Combine(Run, "tasks", "prepare.json");
 

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Chorus.Ensembles;
+using Chorus.Evaluation;
+using Chorus.Explanations;
+using Chorus.Metrics;
+using Chorus.Statistics;
+using Chorus.Reports.Figures;
+
+namespace Chorus.Study;
+
+/// <summary>One row of compare.csv: a map source with an aggregation rule (or a control), for one method, part and metric.</summary>
+/// <param name="Source"><c>ensemble</c>, a one-model source (<c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>) or a control (<c>control:smoothing</c>, <c>control:centre-prior</c>).</param>
+/// <param name="Rule">The aggregation rule, or <c>single</c> for the expected single map (Exp-Avg), or <c>-</c> for a control.</param>
+/// <param name="Comparison">The source's per-image scores as <c>Exp</c> against plain Ens-Avg (the ensemble's mean) as <c>Ens</c>: the paired difference is Ens-Avg − this row.</param>
+/// <param name="TrainSeconds">Seconds of training the maps needed (the whole ensemble, or one member with the shared pre-training).</param>
+/// <param name="ExplainSeconds">Seconds of explanation the maps needed.</param>
+public sealed record CompareRow(string Source, string Rule, MetricComparison Comparison, double TrainSeconds, double ExplainSeconds)
+{
+    /// <summary>This row's mean minus plain Ens-Avg's, signed so that positive is better (by the metric's direction).</summary>
+    public double Gain => (Comparison.Exp.Mean - Comparison.Ens.Mean) * (Comparison.HigherIsBetter ? 1 : -1);
+}
+
+/// <summary>
+/// <c>chorus compare</c>'s engine: every map source × aggregation rule, and the controls, scored against plain Ens-Avg on
+/// the same images, with what each cost (compare.csv).
+/// </summary>
+public static class StudyComparison
+{
+    /// <summary>The aggregation rules compared.</summary>
+    public static IReadOnlyList<string> Rules { get; } = ["mean", "median", "trimmed-mean", "crh", "agg-var"];
+
+    /// <summary>compare.csv's header.</summary>
+    public const string Header = "source,rule,method,part,metric,higher_is_better,mean,ci_low,ci_high,n_images,ens_avg_mean,diff_vs_ens_avg,diff_ci_low,diff_ci_high,wilcoxon_p,train_s,explain_s";
+
+    /// <summary>
+    /// Scores <paramref name="sources"/> (maps[method][i][image] per source name, with their training and explanation
+    /// seconds) and the controls against plain Ens-Avg of <paramref name="run"/>'s ensemble.
+    /// </summary>
+    public static IReadOnlyList<CompareRow> Compare(
+        RunData run,
+        IReadOnlyList<string> metricNames,
+        IReadOnlyList<(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds)> sources)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var metrics = metricNames.Select(MetricRegistry.Create).ToList();
+        var bootstrap = new BootstrapOptions(Seed: unchecked((int)run.Seed));
+        var ids = run.ImageIds;
+        var plain = new EnsembleEvaluator(metrics, EnsembleAggregator.Mean);
+        var rows = new List<CompareRow>();
+        var ensemble = sources.First(s => s.Name == MapSource.Ensemble.Name());
+        foreach (var method in run.Methods)
+        {
+            foreach (var part in run.Parts)
+            {
+                var rois = run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask).ToList();
+                var reference = plain.Evaluate(PerMember(ensemble.Maps[method]), rois, ids);
+                MetricComparison Against(MetricEvaluation m, IReadOnlyList<double> scores) =>
+                    ResultTables.Compare(part, method, MetricEvaluation.FromScores(m.Metric, m.HigherIsBetter, m.Ens, scores), reference.ImagesNotVisible, bootstrap);
+
+                foreach (var (name, maps, train, explain) in sources)
+                {
+                    var perMember = PerMember(maps[method]);
+                    foreach (var rule in Rules)
+                    {
+                        var result = new EnsembleEvaluator(metrics, EnsembleAggregator.Parse(rule)).Evaluate(perMember, rois, ids);
+                        rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, rule, Against(m, result[m.Metric].Ens), train, explain)));
+                        if (rule == "mean")
+                        {
+                            rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, "single", Against(m, result[m.Metric].Exp), train / perMember.Count, explain / perMember.Count)));
+                        }
+                    }
+                }
+
+                // The controls beside the ensemble: its members' maps blurred, and one centre prior for every image.
+                var (blurred, _, _) = Controls.Smoothing(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
+                var smooth = plain.Evaluate(blurred, rois, ids);
+                var first = ensemble.Maps[method][0][0];
+                var prior = Controls.CentrePrior(first.Height, first.Width);
+                var centre = plain.Evaluate([[.. run.Chosen.Select(_ => prior)]], rois, ids);
+                rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:smoothing", "-", Against(m, smooth[m.Metric].Exp), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:centre-prior", "-", Against(m, centre[m.Metric].Exp), 0, 0)));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Writes compare.csv atomically.</summary>
+    public static void Write(string path, IEnumerable<CompareRow> rows) =>
+        Csv.Write(path, Header, rows.Select(r =>
+        {
+            var c = r.Comparison;
+            return new[]
+            {
+                Csv.Field(r.Source), Csv.Field(r.Rule), Csv.Field(c.Method), Csv.Field(c.Part), Csv.Field(c.Metric), Csv.Field(c.HigherIsBetter),
+                Csv.Field(c.Exp.Mean), Csv.Field(c.Exp.CiLow), Csv.Field(c.Exp.CiHigh), Csv.Field(c.Exp.NImages), Csv.Field(c.Ens.Mean),
+                Csv.Field(-c.Difference.Mean), Csv.Field(-c.Difference.CiHigh), Csv.Field(-c.Difference.CiLow), Csv.Field(c.Wilcoxon.PValue),
+                Csv.Field(Math.Round(r.TrainSeconds, 3)), Csv.Field(Math.Round(r.ExplainSeconds, 3)),
+            };
+        }));
+
+    /// <summary>The ensemble's training and explanation seconds from <c>run/costs.json</c> (NaN when not recorded).</summary>
+    public static (double Train, double Explain) EnsembleCosts(RunLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var costs = File.Exists(layout.Costs) ? JsonNode.Parse(File.ReadAllText(layout.Costs)) : null;
+        return (costs?["train_s"]?.GetValue<double>() ?? double.NaN, costs?["explain_s"]?.GetValue<double>() ?? double.NaN);
+    }
+
+    /// <summary>Seconds of one member's training: the ensemble's minus every other member's own (member records), so the shared pre-training stays in.</summary>
+    public static double OneMemberTrainSeconds(RunLayout layout, double ensembleTrain, int members)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var others = 0.0;
+        for (var m = 1; m < members; m++)
+        {
+            var record = Path.ChangeExtension(layout.Checkpoint(m), ".json");
+            if (!File.Exists(record) || JsonNode.Parse(File.ReadAllText(record))?["Seconds"]?.GetValue<double>() is not { } s)
+            {
+                return ensembleTrain / members;
+            }
+
+            others += s;
+        }
+
+        return Math.Max(0, ensembleTrain - others);
+    }
+
+    private static List<IReadOnlyList<SaliencyMap>> PerMember(SaliencyMap[][] maps) => [.. maps.Select(m => (IReadOnlyList<SaliencyMap>)m)];
+}
+
+/// <summary>The comparison as a study stage: the study (resumed), the one-model sources, compare.csv and compare.svg.</summary>
+public static class StudyCompareStage
+{
+    /// <summary>
+    /// Runs (or resumes) the study of <paramref name="settings"/>, explains each of <paramref name="sources"/> from member 0,
+    /// and writes <c>OUT/compare.csv</c> and <c>OUT/compare.svg</c> (quality against cost, one panel per metric and part,
+    /// the Pareto front in red). Returns the rows.
+    /// </summary>
+    public static IReadOnlyList<CompareRow> Run(StudySettings settings, IReadOnlyList<MapSource> sources, IStudyReporter reporter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var runner = new StudyRunner(reporter, settings with { MemberRange = null });
+        runner.Run("compare", cancellationToken);
+        var layout = new RunLayout(settings.Out);
+        var (train, explain) = StudyComparison.EnsembleCosts(layout);
+        var run = RunFolder.Load(settings.Out, settings.Data);
+        var metrics = runner.Settings.Metrics ?? Chorus.Metrics.MetricRegistry.DefaultNames;
+        var list = new List<(string, IReadOnlyDictionary<string, SaliencyMap[][]>, double, double)> { (MapSource.Ensemble.Name(), run.Maps, train, explain) };
+        var one = StudyComparison.OneMemberTrainSeconds(layout, train, run.Members);
+        foreach (var source in sources.Where(s => s != MapSource.Ensemble))
+        {
+            var (maps, seconds) = runner.ExplainSource(source, cancellationToken);
+            var costPath = Path.Combine(runner.SourceFolder(source), "costs.json");
+            if (seconds > 0)
+            {
+                Chorus.IO.AtomicFile.WriteAllText(costPath, new JsonObject { ["explain_s"] = Math.Round(seconds, 3) }.ToJsonString());
+            }
+
+            var recorded = File.Exists(costPath) ? JsonNode.Parse(File.ReadAllText(costPath))?["explain_s"]?.GetValue<double>() ?? double.NaN : double.NaN;
+            list.Add((source.Name(), maps, one, recorded));
+        }
+
+        var rows = StudyComparison.Compare(run, metrics, list);
+        StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
+        QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
+        return rows;
+    }
+
+    /// <summary>One panel per metric and part: each source × rule (and control) at its cost, its gain over plain Ens-Avg averaged over methods.</summary>
+    public static IReadOnlyList<QualityCostPanel> Panels(IReadOnlyList<CompareRow> rows) =>
+        [.. rows.GroupBy(r => (r.Comparison.Metric, r.Comparison.Part)).Select(g => new QualityCostPanel(
+            $"{g.Key.Metric} · {g.Key.Part}",
+            [.. g.GroupBy(r => (r.Source, r.Rule)).Select(s => new QualityCostPoint(
+                s.Key.Rule == "-" ? s.Key.Source : $"{s.Key.Source}/{s.Key.Rule}",
+                s.First().TrainSeconds + s.First().ExplainSeconds,
+                s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))]))];
+}

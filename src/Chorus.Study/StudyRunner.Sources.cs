@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Chorus.Explanations;
+using Chorus.Runs;
+using Chorus.Torch.Explaining;
+using Chorus.Torch.Models;
+using Chorus.Torch.Numerics;
+using Chorus.Torch.Training;
+
+namespace Chorus.Study;
+
+public sealed partial class StudyRunner
+{
+    /// <summary>The member whose model the one-model sources perturb.</summary>
+    public const int SourceBaseMember = 0;
+
+    /// <summary>
+    /// The maps of a one-model <paramref name="source"/> (SmoothGrad, NoiseGrad, FusionGrad): as many maps per image as the
+    /// study has members, all from member <see cref="SourceBaseMember"/>, for the images the study explained, with the
+    /// study's explanation settings. Needs the study's run folder (run it first). Written to
+    /// <c>OUT/sources/NAME/run/maps/</c> and resumed from there; returns maps[method][i][image] and the seconds spent
+    /// computing (0 when every map was on disk).
+    /// </summary>
+    public (IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double Seconds) ExplainSource(MapSource source, CancellationToken cancellationToken = default)
+    {
+        if (source == MapSource.Ensemble)
+        {
+            throw new ArgumentException("The ensemble's maps are the study's own; explain a one-model source.", nameof(source));
+        }
+
+        TorchSharp.torch.set_num_threads(settings.Threads);
+        if (settings.Numerics is not null)
+        {
+            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
+        }
+
+        NumericsGuard.Ensure();
+        var run = RunFolder.Load(settings.Out, settings.Data);
+        var n = settings.Training.Members;
+        var checkpoint = EnsembleTrainer.CheckpointPath(Layout.Run, SourceBaseMember);
+        if (!File.Exists(checkpoint))
+        {
+            throw new ChorusException($"{settings.Out}: the {source.Name()} maps start from member {SourceBaseMember}, and {Path.GetRelativePath(settings.Out, checkpoint)} is missing; run the study first.");
+        }
+
+        var runDir = Path.Combine(SourceFolder(source), "run");
+        GuardMapSettingsAt(Path.Combine(runDir, "maps", "settings.txt"), source.Describe(SourceBaseMember));
+        var factory = FaithfulnessRunner.Factory(run);
+        var size = run.Test.Size;
+        var plane = 3 * size * size;
+        var pixels = new float[run.Chosen.Length * plane];
+        var labels = new int[run.Chosen.Length];
+        for (var i = 0; i < run.Chosen.Length; i++)
+        {
+            Array.Copy(run.Test.Pixels, (long)run.Chosen[i] * plane, pixels, (long)i * plane, plane);
+            labels[i] = run.Test.Labels[run.Chosen[i]];
+        }
+
+        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+        var clock = Stopwatch.StartNew();
+        var computed = false;
+        var maps = settings.Methods.ToDictionary(m => m, _ => new SaliencyMap[n][], StringComparer.Ordinal);
+        reporter.Progress(ctx =>
+        {
+            var task = ctx.AddTask($"{source.Name()}: {n} maps × {labels.Length} images × {settings.Methods.Count} methods from member {SourceBaseMember}", (double)n * labels.Length);
+            for (var k = 0; k < n; k++)
+            {
+                var sample = k;
+                var input = source.NoisesInput() ? MapSources.AddInputNoise(pixels, plane, MapSources.SmoothGradSigma, unchecked((int)settings.Seed + 7907 + sample)) : pixels;
+                using var images = ImageTensorSet.FromArrays(input, labels, 3, size, size);
+                IClassifier Load(int member)
+                {
+                    var model = EnsembleTrainer.LoadMember(factory, Layout.Run, SourceBaseMember);
+                    if (source.NoisesWeights())
+                    {
+                        // A fresh copy of the checkpoint per sample, so samples never compound (the explainer disposes it).
+                        NoiseGrad.Apply(model, NoiseGrad.DefaultSigma, settings.Seed + 104_729 + member);
+                    }
+
+                    return model;
+                }
+
+                var progress = new SyncProgress<ExplainProgress>(p =>
+                {
+                    task.Value = ((double)sample * labels.Length) + p.ImagesDone;
+                    computed |= !p.Resumed;
+                });
+                var one = explainer.Explain(runDir, Load, n, images, settings.Methods, progress, cancellationToken, new MemberRange(sample, sample));
+                foreach (var m in settings.Methods)
+                {
+                    maps[m][sample] = one[m][sample];
+                }
+            }
+
+            return 0;
+        });
+        return (maps, computed ? clock.Elapsed.TotalSeconds : 0);
+    }
+
+    /// <summary>The folder of a one-model source's maps and results: <c>OUT/sources/NAME</c>.</summary>
+    public string SourceFolder(MapSource source) => Path.Combine(settings.Out, "sources", source.Name());
+}

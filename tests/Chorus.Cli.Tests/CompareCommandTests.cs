@@ -1,0 +1,76 @@
+using System.Globalization;
+using Chorus.Explanations;
+using Chorus.Study;
+
+namespace Chorus.Cli.Tests;
+
+/// <summary>`chorus compare`: sources × rules × controls against plain Ens-Avg, with costs.</summary>
+[Collection("Cli")]
+public class CompareCommandTests
+{
+    private static readonly string[] Study =
+    [
+        "--quick", "--members", "3", "--count", "160", "--epochs", "1", "--pretrain-epochs", "1",
+        "--explain", "6", "--methods", "saliency,integrated-gradients", "--threads", "1",
+    ];
+
+    [Fact]
+    public async Task Compare_ScoresEverySourceRuleAndControl_AgainstPlainEnsAvg_AndResumes()
+    {
+        // Given / When: compare on a fresh folder (it runs the study first), with two one-model sources
+        var run = Path.Combine(TestPaths.TempDir(), "compare");
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--out", run]);
+
+        // Then: (3 sources × (5 rules + the single map) + 2 controls) × 2 methods × 2 parts × 2 metrics rows
+        Assert.True(code == 0, output);
+        Assert.Contains("(the reference)", output);
+        var lines = File.ReadAllLines(Path.Combine(run, "compare.csv"));
+        Assert.Equal(StudyComparison.Header, lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(((3 * 6) + 2) * 2 * 2 * 2, rows.Count);
+        var header = lines[0].Split(',');
+        int Col(string name) => Array.IndexOf(header, name);
+        Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order());
+
+        // The reference against itself: no difference
+        Assert.All(rows.Where(r => r[Col("source")] == "ensemble" && r[Col("rule")] == "mean"), r => Assert.Equal(0.0, double.Parse(r[Col("diff_vs_ens_avg")], CultureInfo.InvariantCulture)));
+
+        // Costs: the ensemble's from the study, the one-model sources' explanation measured, a third of the training
+        var ensembleTrain = double.Parse(rows.First(r => r[Col("source")] == "ensemble")[Col("train_s")], CultureInfo.InvariantCulture);
+        var noiseTrain = double.Parse(rows.First(r => r[Col("source")] == "noisegrad" && r[Col("rule")] == "mean")[Col("train_s")], CultureInfo.InvariantCulture);
+        var noiseExplain = double.Parse(rows.First(r => r[Col("source")] == "noisegrad" && r[Col("rule")] == "mean")[Col("explain_s")], CultureInfo.InvariantCulture);
+        Assert.True(ensembleTrain > 0 && noiseTrain > 0 && noiseTrain < ensembleTrain, $"{ensembleTrain} {noiseTrain}");
+        Assert.True(noiseExplain > 0);
+
+        // The sources' maps: one file per map and method, all from member 0, and not member 0's own maps
+        foreach (var source in new[] { "noisegrad", "smoothgrad" })
+        {
+            var own = SaliencyMap.LoadStack(Path.Combine(run, "run", "maps", "saliency", "member-00.npy"), 6, 48, 48);
+            for (var k = 0; k < 3; k++)
+            {
+                var maps = SaliencyMap.LoadStack(Path.Combine(run, "sources", source, "run", "maps", "saliency", $"member-{k:D2}.npy"), 6, 48, 48);
+                Assert.NotEqual(own[0].Values, maps[0].Values);
+            }
+        }
+
+        System.Xml.Linq.XDocument.Parse(File.ReadAllText(Path.Combine(run, "compare.svg")));
+
+        // When: run again
+        var first = File.ReadAllText(Path.Combine(run, "compare.csv"));
+        var (codeA, outputA) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--out", run]);
+
+        // Then: nothing recomputed, the same table (the recorded costs included)
+        Assert.True(codeA == 0, outputA);
+        Assert.Equal(first, File.ReadAllText(Path.Combine(run, "compare.csv")));
+    }
+
+    [Fact]
+    public async Task Compare_UnknownSource_IsAUserError()
+    {
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "mc-dropout", "--out", TestPaths.TempDir()]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--sources", output);
+        Assert.Contains("noisegrad", output);
+    }
+}
