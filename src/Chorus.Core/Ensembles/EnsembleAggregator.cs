@@ -299,7 +299,25 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
         }));
     }
 
-    private static SaliencyMap CrhOf(IReadOnlyList<SaliencyMap> members)
+    /// <summary>
+    /// The member weights CRH ends with (<see cref="AggregationKind.Crh"/>, after this aggregator's normalisation): one per
+    /// member, non-negative, summing to one. They are computed from the maps alone.
+    /// </summary>
+    public IReadOnlyList<double> CrhWeights(IReadOnlyList<SaliencyMap> members)
+    {
+        if (Kind != AggregationKind.Crh)
+        {
+            throw new InvalidOperationException($"{Name} has no member weights; only crh does.");
+        }
+
+        var weights = new double[members.Count];
+        CrhOf(Prepare(members, Normalisation), weights);
+        return weights;
+    }
+
+    private static SaliencyMap CrhOf(IReadOnlyList<SaliencyMap> members) => CrhOf(members, new double[members.Count]);
+
+    private static SaliencyMap CrhOf(IReadOnlyList<SaliencyMap> members, double[] finalWeights)
     {
         var first = members[0];
         var len = first.Values.Length;
@@ -335,6 +353,12 @@ public sealed class EnsembleAggregator : IEnsembleAggregator
                     truth[i] += w * v[i];
                 }
             }
+        }
+
+        var sum = weights.Sum();
+        for (var j = 0; j < n; j++)
+        {
+            finalWeights[j] = weights[j] / sum;
         }
 
         return new SaliencyMap(first.Height, first.Width, [.. truth.Select(t => (float)t)]);
