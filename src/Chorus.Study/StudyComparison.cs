@@ -40,7 +40,8 @@ public static class StudyComparison
     public static IReadOnlyList<CompareRow> Compare(
         RunData run,
         IReadOnlyList<string> metricNames,
-        IReadOnlyList<(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds)> sources)
+        IReadOnlyList<(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds)> sources,
+        double[][]? probabilities = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -72,6 +73,13 @@ public static class StudyComparison
                     }
                 }
 
+                // Probability-weighted mean of the ensemble: per image, member j weighs p_j(target | image) / Σ_k p_k.
+                if (probabilities is not null)
+                {
+                    var weighted = plain.Evaluate(Weighted(ensemble.Maps[method], probabilities), rois, ids);
+                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, ProbabilityWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                }
+
                 // The controls beside the ensemble: its members' maps blurred, and one centre prior for every image.
                 var (blurred, _, _) = Controls.Smoothing(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
                 var smooth = plain.Evaluate(blurred, rois, ids);
@@ -84,6 +92,41 @@ public static class StudyComparison
         }
 
         return rows;
+    }
+
+    /// <summary>The rule name of the probability-weighted mean.</summary>
+    public const string ProbabilityWeighted = "prob-weighted";
+
+    /// <summary>
+    /// Each member's map of image i scaled by n · w_j(i), w_j(i) = p_j(i) / Σ_k p_k(i), so that the plain mean of the
+    /// scaled maps is the weighted mean Σ_j w_j(i) · map_j(i). The weights use the models' outputs on the image only.
+    /// </summary>
+    /// <param name="maps">maps[member][image].</param>
+    /// <param name="probabilities">probabilities[member][image]: the member's softmax probability of the explained class.</param>
+    public static IReadOnlyList<IReadOnlyList<SaliencyMap>> Weighted(SaliencyMap[][] maps, double[][] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var n = maps.Length;
+        var images = maps[0].Length;
+        var result = new SaliencyMap[n][];
+        for (var j = 0; j < n; j++)
+        {
+            result[j] = new SaliencyMap[images];
+        }
+
+        for (var i = 0; i < images; i++)
+        {
+            var total = Enumerable.Range(0, n).Sum(j => probabilities[j][i]);
+            for (var j = 0; j < n; j++)
+            {
+                var w = total > 0 ? n * probabilities[j][i] / total : 1.0;
+                var v = maps[j][i].Values;
+                result[j][i] = new SaliencyMap(maps[j][i].Height, maps[j][i].Width, [.. v.Select(x => (float)(x * w))]);
+            }
+        }
+
+        return [.. result.Select(r => (IReadOnlyList<SaliencyMap>)r)];
     }
 
     /// <summary>Writes compare.csv atomically.</summary>
@@ -162,10 +205,48 @@ public static class StudyCompareStage
             list.Add((source.Name(), maps, one, recorded));
         }
 
-        var rows = StudyComparison.Compare(run, metrics, list);
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run));
         StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         return rows;
+    }
+
+    /// <summary>probabilities[member][image]: each member's softmax probability of the explained class (the label) on each explained image.</summary>
+    public static double[][] MemberProbabilities(RunData run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var factory = FaithfulnessRunner.Factory(run);
+        var size = run.Test.Size;
+        var plane = 3 * size * size;
+        var pixels = new float[run.Chosen.Length * plane];
+        var labels = new long[run.Chosen.Length];
+        for (var i = 0; i < run.Chosen.Length; i++)
+        {
+            Array.Copy(run.Test.Pixels, (long)run.Chosen[i] * plane, pixels, (long)i * plane, plane);
+            labels[i] = run.Test.Labels[run.Chosen[i]];
+        }
+
+        var result = new double[run.Members][];
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        var x = TorchSharp.torch.tensor(pixels, [run.Chosen.Length, 3, size, size]);
+        var y = TorchSharp.torch.tensor(labels).unsqueeze(1);
+        for (var m = 0; m < run.Members; m++)
+        {
+            using var model = Chorus.Torch.Training.EnsembleTrainer.LoadMember(factory, run.Layout.Run, m);
+            var probabilities = new List<double>();
+            for (var start = 0; start < run.Chosen.Length; start += StudySettings.ExplainBatch)
+            {
+                using var inner = TorchSharp.torch.NewDisposeScope();
+                var count = Math.Min(StudySettings.ExplainBatch, run.Chosen.Length - start);
+                var p = model.Forward(x.narrow(0, start, count)).softmax(1).gather(1, y.narrow(0, start, count)).squeeze(1);
+                probabilities.AddRange(p.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray());
+            }
+
+            result[m] = [.. probabilities];
+        }
+
+        return result;
     }
 
     /// <summary>One panel per metric and part: each source × rule (and control) at its cost, its gain over plain Ens-Avg averaged over methods.</summary>

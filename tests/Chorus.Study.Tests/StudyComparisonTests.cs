@@ -1,0 +1,26 @@
+using Chorus.Ensembles;
+using Chorus.Explanations;
+
+namespace Chorus.Study.Tests;
+
+public class StudyComparisonTests
+{
+    [Fact]
+    public void Weighted_MakesThePlainMeanTheProbabilityWeightedMean()
+    {
+        // Given: 2 members, 2 images, probabilities 0.9/0.1 on image 0 and equal on image 1
+        SaliencyMap[][] maps =
+        [
+            [new SaliencyMap(1, 2, [1f, 0f]), new SaliencyMap(1, 2, [2f, 2f])],
+            [new SaliencyMap(1, 2, [0f, 1f]), new SaliencyMap(1, 2, [4f, 0f])],
+        ];
+        double[][] p = [[0.9, 0.5], [0.1, 0.5]];
+
+        // When
+        var scaled = StudyComparison.Weighted(maps, p);
+
+        // Then: image 0 is 0.9·m0 + 0.1·m1; image 1 the plain mean
+        Assert.Equal([0.9f, 0.1f], EnsembleAggregator.Mean.Aggregate([scaled[0][0], scaled[1][0]]).Values.Select(v => MathF.Round(v, 6)));
+        Assert.Equal([3f, 1f], EnsembleAggregator.Mean.Aggregate([scaled[0][1], scaled[1][1]]).Values);
+    }
+}
