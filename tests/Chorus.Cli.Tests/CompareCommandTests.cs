@@ -28,9 +28,9 @@ public class CompareCommandTests
         Assert.Equal(StudyComparison.Header, lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(((3 * 6) + 1 + 2) * 2 * 2 * 2, rows.Count);
-        Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "prob-weighted");
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
+        Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "prob-weighted");
         Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order());
 
         // The reference against itself: no difference
