@@ -217,14 +217,8 @@ public static class StudyCompareStage
         ArgumentNullException.ThrowIfNull(run);
         var factory = FaithfulnessRunner.Factory(run);
         var size = run.Test.Size;
-        var plane = 3 * size * size;
-        var pixels = new float[run.Chosen.Length * plane];
-        var labels = new long[run.Chosen.Length];
-        for (var i = 0; i < run.Chosen.Length; i++)
-        {
-            Array.Copy(run.Test.Pixels, (long)run.Chosen[i] * plane, pixels, (long)i * plane, plane);
-            labels[i] = run.Test.Labels[run.Chosen[i]];
-        }
+        var (pixels, classes) = run.ExplainedImages();
+        var labels = Array.ConvertAll(classes, c => (long)c);
 
         var result = new double[run.Members][];
         using var scope = TorchSharp.torch.NewDisposeScope();

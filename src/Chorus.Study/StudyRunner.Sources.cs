@@ -47,13 +47,7 @@ public sealed partial class StudyRunner
         var factory = FaithfulnessRunner.Factory(run);
         var size = run.Test.Size;
         var plane = 3 * size * size;
-        var pixels = new float[run.Chosen.Length * plane];
-        var labels = new int[run.Chosen.Length];
-        for (var i = 0; i < run.Chosen.Length; i++)
-        {
-            Array.Copy(run.Test.Pixels, (long)run.Chosen[i] * plane, pixels, (long)i * plane, plane);
-            labels[i] = run.Test.Labels[run.Chosen[i]];
-        }
+        var (pixels, labels) = run.ExplainedImages();
 
         var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
         var clock = Stopwatch.StartNew();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Chorus.Evaluation;
 
 namespace Chorus.Cli.Tests;
@@ -19,12 +18,12 @@ public class MemberRangeTests
         // Given: the study in one process
         var root = TestPaths.TempDir();
         var single = Path.Combine(root, "single");
-        var (code, output) = await RunProcessAsync(["demo", .. Study, "--out", single]);
+        var (code, output) = await CliRunner.RunProcessAsync(["demo", .. Study, "--out", single]);
         Assert.True(code == 0, output);
 
         // When: the same study as three member ranges, three processes at once on one folder, then evaluate
         var split = Path.Combine(root, "split");
-        var runs = new[] { "0", "1", "2" }.Select(r => RunProcessAsync(["demo", .. Study, "--members-range", r, "--out", split])).ToArray();
+        var runs = new[] { "0", "1", "2" }.Select(r => CliRunner.RunProcessAsync(["demo", .. Study, "--members-range", r, "--out", split])).ToArray();
         var done = await Task.WhenAll(runs);
         Assert.All(done, d => Assert.True(d.Code == 0, d.Output));
         Assert.All(done, d => Assert.Contains("chorus evaluate --run", d.Output));
@@ -77,7 +76,7 @@ public class MemberRangeTests
         int codeL;
         using (new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            (codeL, outputL) = await RunProcessAsync(["demo", .. Study, "--members-range", "2", "--out", run]);
+            (codeL, outputL) = await CliRunner.RunProcessAsync(["demo", .. Study, "--members-range", "2", "--out", run]);
         }
 
         // Then: a one-line error naming the member and the lock, and nothing of member 2 written
@@ -90,22 +89,5 @@ public class MemberRangeTests
         var (codeR, outputR) = await CliRunner.RunAsync(["demo", .. Study, "--members-range", "2-3", "--out", run]);
         Assert.Equal(2, codeR);
         Assert.Contains("--members-range", outputR);
-    }
-
-    // A separate process (its own torch state and its own locks), as on a cluster.
-    private static async Task<(int Code, string Output)> RunProcessAsync(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "chorus.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -27,7 +27,7 @@ public class SlurmCommandTests
         var made = File.GetLastWriteTimeUtc(init);
 
         // When: a member range runs on it
-        var (codeM, outputM) = await RunProcessAsync(["demo", .. study, "--members-range", "0", "--out", run]);
+        var (codeM, outputM) = await CliRunner.RunProcessAsync(["demo", .. study, "--members-range", "0", "--out", run]);
 
         // Then: it trains and explains member 0 from the same shared start, untouched
         Assert.True(codeM == 0, outputM);
@@ -85,22 +85,5 @@ public class SlurmCommandTests
         Assert.Equal(2, code);
         Assert.Contains("no Slurm submission recorded", output);
         Assert.Contains("submissions.json", output);
-    }
-
-    // A process of its own, as a cluster task: its numerics model check has not seen the pre-training.
-    private static async Task<(int Code, string Output)> RunProcessAsync(string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "chorus.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["COLUMNS"] = "200";
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -42,6 +42,21 @@ public sealed record RunData(
     /// <summary>The paths of <see cref="Folder"/>.</summary>
     public RunLayout Layout => new(Folder);
 
+    /// <summary>The explained images' pixels ([image, 3, size, size], in map order) and labels (the explained classes).</summary>
+    public (float[] Pixels, int[] Labels) ExplainedImages()
+    {
+        var plane = 3 * Test.Size * Test.Size;
+        var pixels = new float[Chosen.Length * plane];
+        var labels = new int[Chosen.Length];
+        for (var i = 0; i < Chosen.Length; i++)
+        {
+            Array.Copy(Test.Pixels, (long)Chosen[i] * plane, pixels, (long)i * plane, plane);
+            labels[i] = Test.Labels[Chosen[i]];
+        }
+
+        return (pixels, labels);
+    }
+
     /// <summary>Number of ensemble members.</summary>
     public int Members => Maps.Values.First().Length;
 
