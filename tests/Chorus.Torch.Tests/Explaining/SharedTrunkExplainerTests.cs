@@ -98,6 +98,51 @@ public class SharedTrunkExplainerTests
         }
     }
 
+    [Theory]
+    [InlineData(MemoryLayout.Contiguous)]
+    [InlineData(MemoryLayout.ChannelsLast)]
+    public void EveryMethod_LeavesOnlyTheResult_AndTheMembersAsTheyWere(MemoryLayout layout)
+    {
+        // Given
+        var members = Members(2);
+        try
+        {
+            using var x = rand(2, 3, 32, 32);
+            using var t = tensor(new long[] { 0, 3 });
+            var before = members.Select(m => m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone())).ToList();
+            var explainer = new SharedTrunkExplainer(members, layout);
+            explainer.Gradient(x, t).Dispose();  // the numerics model check, once per size and layout
+            var ig = new IntegratedGradientsOptions(Steps: 3, InternalBatchSize: 2);
+
+            foreach (var run in new Func<Tensor>[] { () => explainer.Gradient(x, t), () => explainer.InputXGradient(x, t), () => explainer.IntegratedGradients(x, t, ig) })
+            {
+                // When
+                DisposeScopeManager.Statistics.Reset();
+                var result = run();
+                var liveWithResult = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                result.Dispose();
+
+                // Then
+                Assert.Equal(1, liveWithResult);
+                Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            }
+
+            for (var m = 0; m < members.Count; m++)
+            {
+                foreach (var (name, value) in members[m].state_dict())
+                {
+                    Assert.True(value.is_contiguous(), $"member {m} {name} was not given back in NCHW order");
+                    Assert.True(value.equal(before[m][name]).all().item<bool>(), $"member {m} {name} changed");
+                    before[m][name].Dispose();
+                }
+            }
+        }
+        finally
+        {
+            members.ForEach(m => m.Dispose());
+        }
+    }
+
     [Fact]
     public void AbsoluteSaliency_IsNotTheMeanOfAbsoluteMaps_SoOnlyTheSignedGradientIsOffered()
     {
