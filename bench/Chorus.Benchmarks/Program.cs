@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 // Seconds per image of each attribution method on a random-weight ResNet-18 (batch 8, 2 threads, eval mode), single
 // model and an 11-member ensemble, next to the Captum 0.8 figures of bench/data/captum_baseline_<size>.json.
 // Also: --fidelity (bf16 vs fp32 maps, PrecisionBench.cs), --ig-tolerance (adaptive IG vs 50 steps, IgToleranceBench.cs),
-// --memory (peak RSS vs steps, MemoryBench.cs), --train (fine-tuning images/s against PyTorch in the same run, TrainBench.cs).
+// --memory (peak RSS vs steps, MemoryBench.cs), --train (fine-tuning images/s against PyTorch in the same run, TrainBench.cs),
+// --shared-trunk (Ens-Avg IxG and IG of members sharing a frozen trunk: per member vs one trunk backward, SharedTrunkBench.cs).
 // Usage: dotnet run -c Release --project bench/Chorus.Benchmarks -- [--size 224|112] [--variant captum-like|fast]
 //        [--models 11] [--repeats 3] [--ens-ig-steps 10] [--ens-gs-samples 20] [--ig-internal-batch-size 32]
 //        [--precision fp32|bf16] [--layout channels-last|nchw] [--single-ig-steps 50] [--single-gs-samples 20] [--gs-internal-batch-size 32] [--threads 2] [--only single|ensemble] [--out bench/results]
@@ -54,6 +55,11 @@ if (args.Contains("--memory"))
 if (args.Contains("--ig-tolerance"))
 {
     return IgToleranceBench.Run(args);
+}
+
+if (args.Contains("--shared-trunk"))
+{
+    return SharedTrunkBench.Run(args);
 }
 
 if (args.Contains("--fidelity"))

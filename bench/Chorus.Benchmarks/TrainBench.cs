@@ -342,7 +342,7 @@ internal static class TrainBench
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
-    private static (string Model, string Flags) Lscpu()
+    internal static (string Model, string Flags) Lscpu()
     {
         try
         {

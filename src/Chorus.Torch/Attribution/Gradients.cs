@@ -21,6 +21,11 @@ internal static class Gradients
     /// <summary>∂ logit_target / ∂ input, same shape as <paramref name="input"/>; created in the current scope.</summary>
     public static Tensor InputGradients(IClassifier model, Tensor input, Tensor target)
     {
+        if (model is IInputGradientSource own)
+        {
+            return Dense(own.TargetInputGradients(input, target), input.dtype);
+        }
+
         using var grad = torch.enable_grad();
         var x = input.detach().requires_grad_(true);
         var score = TargetScore(model.Forward(x), target);
@@ -58,4 +63,15 @@ internal static class Gradients
     /// hands back channels-last gradients, and everything downstream (maps, .npy files) expects plain row-major tensors.
     /// </summary>
     private static Tensor Dense(Tensor t, ScalarType dtype) => t.to_type(dtype).contiguous();
+}
+
+/// <summary>
+/// A model that computes ∂ Σ_n f(x_n)_{t_n} / ∂x itself rather than by one backward pass through <see cref="IClassifier.Forward(Tensor)"/>
+/// (the shared-trunk ensemble: one trunk backward for every head). Every gradient method reaches it through
+/// <see cref="Gradients.InputGradients"/>, so their step, chunking and accumulation logic is the same for it.
+/// </summary>
+internal interface IInputGradientSource
+{
+    /// <summary>The gradient, shaped like <paramref name="input"/>, created in the current dispose scope; backward passes under <see cref="Numerics.NumericsGuard"/>.</summary>
+    Tensor TargetInputGradients(Tensor input, Tensor target);
 }

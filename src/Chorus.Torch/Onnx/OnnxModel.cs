@@ -257,6 +257,16 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>, IClassifier
         return values[cut].MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Names (as in <c>state_dict</c>) of the parameters and buffers the trunk's nodes read, up to and including
+    /// <paramref name="cut"/>'s producer (<see cref="FindCut"/>), in graph order: everything the trunk's output depends on.
+    /// </summary>
+    public IReadOnlyList<string> TrunkState(string cut)
+    {
+        var producer = CutProducer(cut);
+        return _nodes.Take(producer + 1).SelectMany(n => n.Inputs).Where(_registered.ContainsKey).Select(i => _registered[i]).Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>The output (as <see cref="Forward(Tensor)"/>) from <paramref name="cut"/>'s value: the nodes after the trunk only.</summary>
     public Tensor ForwardFrom(string cut, Tensor value)
     {

@@ -106,6 +106,29 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         return ((ISplittableBackbone)_source).ForwardTo(x, cut).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// As <see cref="TrunkForward"/>, but part of the autograd graph (gradients flow back to <paramref name="rgb"/>): the
+    /// shared-trunk explanation (<see cref="Explaining.SharedTrunkExplainer"/>) runs the trunk's backward once for all heads.
+    /// </summary>
+    internal Tensor TrunkGraph(Tensor rgb)
+    {
+        var cut = TrunkCut ?? throw new InvalidOperationException("This classifier has no frozen trunk to split off.");
+        using var scope = NewDisposeScope();
+        var x = Preprocess(rgb, Preprocessing);
+        return ((ISplittableBackbone)_source).ForwardTo(x, cut).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Names and values of every backbone parameter and buffer the frozen trunk reads (<see cref="ISplittableBackbone.TrunkState"/>;
+    /// requires <see cref="TrunkCut"/>). The tensors are the model's own: do not dispose them.
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Value)> TrunkState()
+    {
+        var cut = TrunkCut ?? throw new InvalidOperationException("This classifier has no frozen trunk to split off.");
+        var state = _backbone.state_dict();
+        return ((ISplittableBackbone)_source).TrunkState(cut).Select(name => (name, state[name])).ToList();
+    }
+
     /// <summary>Logits from the frozen trunk's output (<see cref="TrunkForward"/>): the trained stages, pooling and the head.</summary>
     public Tensor ForwardFromTrunk(Tensor trunk)
     {

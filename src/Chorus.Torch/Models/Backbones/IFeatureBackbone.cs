@@ -42,6 +42,12 @@ public interface ISplittableBackbone
     /// <summary>The value of <paramref name="cut"/> for preprocessed images.</summary>
     Tensor ForwardTo(Tensor input, string cut);
 
+    /// <summary>
+    /// Names (relative to <see cref="IFeatureBackbone.Module"/>, as in its <c>state_dict</c>) of every parameter and buffer
+    /// the trunk up to <paramref name="cut"/> reads: two backbones whose tensors of these names are equal have the same trunk.
+    /// </summary>
+    IReadOnlyList<string> TrunkState(string cut);
+
     /// <summary>The backbone's features from the value of <paramref name="cut"/> (as <see cref="IFeatureBackbone.Features"/> without a layer).</summary>
     Tensor FeaturesFrom(string cut, Tensor value);
 }

@@ -77,6 +77,9 @@ public sealed class OnnxFeatureBackbone : IFeatureBackbone, ISplittableBackbone
     public Tensor ForwardTo(Tensor input, string cut) => _model.ForwardTo(input, cut);
 
     /// <inheritdoc />
+    public IReadOnlyList<string> TrunkState(string cut) => _model.TrunkState(cut);
+
+    /// <inheritdoc />
     public Tensor FeaturesFrom(string cut, Tensor value) => _model.ForwardFrom(cut, value);
 
     /// <inheritdoc />
