@@ -75,7 +75,8 @@ echo "results.csv byte-identical to one process with 1 thread for:${same:- none}
   echo "\`lscpu\`:"
   echo
   echo '```'
-  lscpu | grep -E '^(Architecture|CPU\(s\)|Model name|Thread|Core|Socket|Flags)' | cut -c1-400
+  lscpu | grep -E '^(Architecture|CPU\(s\)|Model name|Thread|Core|Socket)'
+  echo "Vector flags: $(lscpu | grep -oE 'avx[0-9a-z_]*|amx[0-9a-z_]*' | sort -u | tr '\n' ' ')"
   echo '```'
 } >> "$out.tmp"
 mv "$out.tmp" "$out"

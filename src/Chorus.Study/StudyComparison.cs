@@ -13,7 +13,7 @@ namespace Chorus.Study;
 /// <param name="Source"><c>ensemble</c>, a one-model source (<c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>) or a control (<c>control:smoothing</c>, <c>control:centre-prior</c>).</param>
 /// <param name="Rule">The aggregation rule, or <c>single</c> for the expected single map (Exp-Avg), or <c>-</c> for a control.</param>
 /// <param name="Comparison">The source's per-image scores as <c>Exp</c> against plain Ens-Avg (the ensemble's mean) as <c>Ens</c>: the paired difference is Ens-Avg − this row.</param>
-/// <param name="TrainSeconds">Seconds of training the maps needed (the whole ensemble, or one member with the shared pre-training).</param>
+/// <param name="TrainSeconds">Seconds of training the maps needed: the whole ensemble, or one model (one member with the shared pre-training) for a one-model source and for any <c>single</c> row.</param>
 /// <param name="ExplainSeconds">Seconds of explanation the maps needed.</param>
 public sealed record CompareRow(string Source, string Rule, MetricComparison Comparison, double TrainSeconds, double ExplainSeconds)
 {
@@ -41,7 +41,8 @@ public static class StudyComparison
         RunData run,
         IReadOnlyList<string> metricNames,
         IReadOnlyList<(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds)> sources,
-        double[][]? probabilities = null)
+        double[][]? probabilities = null,
+        double? oneModelTrainSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -68,7 +69,9 @@ public static class StudyComparison
                         rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, rule, Against(m, result[m.Metric].Ens), train, explain)));
                         if (rule == "mean")
                         {
-                            rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, "single", Against(m, result[m.Metric].Exp), train / perMember.Count, explain / perMember.Count)));
+                            // One map of one trained model: one model's training, one map's explanation.
+                            var single = name == MapSource.Ensemble.Name() ? oneModelTrainSeconds ?? train / perMember.Count : train;
+                            rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, "single", Against(m, result[m.Metric].Exp), single, explain / perMember.Count)));
                         }
                     }
                 }
@@ -205,7 +208,7 @@ public static class StudyCompareStage
             list.Add((source.Name(), maps, one, recorded));
         }
 
-        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run));
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), one);
         StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         return rows;
