@@ -76,7 +76,7 @@ public static class ChorusApp
                     .WithExample("slurm", "status", "/shared/runs/paper");
             });
             config.AddCommand<CompareCommand>("compare")
-                .WithDescription("Run (or resume) the study, then set beside plain Ens-Avg: the aggregation rules (mean, median, trimmed-mean, crh, agg-var), one-model map sources at the same explanation cost (smoothgrad, noisegrad, fusiongrad), the expected single map and the controls (smoothing, centre prior), with their training and explanation seconds: compare.csv and compare.svg. Takes the options of demo.")
+                .WithDescription("Run (or resume) the study, then set beside plain Ens-Avg: the aggregation rules (mean, median, trimmed-mean, crh, agg-var, and the ensemble's probability-weighted mean), one-model map sources at the same explanation cost (smoothgrad, noisegrad, fusiongrad), the expected single map and the controls (smoothing, centre prior), with their training and explanation seconds: compare.csv and compare.svg. Takes the options of demo.")
                 .WithExample("compare", "--quick", "--out", "/tmp/chorus-compare")
                 .WithExample("compare", "--dataset", "synth-lesions", "--out", "lesions-compare", "--sources", "noisegrad");
             config.AddCommand<EvaluateCommand>("evaluate")
