@@ -66,6 +66,28 @@ public class CompareCommandTests
     }
 
     [Fact]
+    public async Task CompareRandomisation_CascadesFromTheHead_AndTheMapsMoveAwayFromTheTrainedOnes()
+    {
+        var run = Path.Combine(TestPaths.TempDir(), "randomisation");
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "none", "--randomisation", "--randomisation-images", "4", "--out", run]);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("top 1: head", output);
+        var rows = File.ReadAllLines(Path.Combine(run, "randomisation.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+
+        // 9 SmallCnn layers × 2 methods; the deepest depth randomises everything from block1's convolution
+        Assert.Equal(9 * 2, rows.Count);
+        Assert.Equal("features.block1.conv", rows.Single(r => r[0] == "saliency" && r[1] == "9")[2]);
+
+        // Fully randomised members explain something else: the correlation with the trained maps falls below the head-only one
+        double Ens(string method, string top) => double.Parse(rows.Single(r => r[0] == method && r[1] == top)[3], CultureInfo.InvariantCulture);
+        double Single(string method, string top) => double.Parse(rows.Single(r => r[0] == method && r[1] == top)[5], CultureInfo.InvariantCulture);
+        Assert.True(Single("integrated-gradients", "9") < Single("integrated-gradients", "1"), output);
+        Assert.True(Ens("integrated-gradients", "9") < Ens("integrated-gradients", "1"), output);
+        Assert.True(Directory.Exists(Path.Combine(run, "randomisation", "top-09", "run", "maps")));
+    }
+
+    [Fact]
     public async Task Compare_UnknownSource_IsAUserError()
     {
         var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "mc-dropout", "--out", TestPaths.TempDir()]);
