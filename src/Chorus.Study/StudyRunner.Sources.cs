@@ -18,7 +18,7 @@ public sealed partial class StudyRunner
     /// study has members, all from member <see cref="SourceBaseMember"/>, for the images the study explained, with the
     /// study's explanation settings. Needs the study's run folder (run it first). Written to
     /// <c>OUT/sources/NAME/run/maps/</c> and resumed from there; returns maps[method][i][image] and the seconds spent
-    /// computing (0 when every map was on disk).
+    /// computing them (0 when any map was already on disk: a resumed source has no whole figure).
     /// </summary>
     public (IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double Seconds) ExplainSource(MapSource source, CancellationToken cancellationToken = default)
     {
@@ -51,7 +51,7 @@ public sealed partial class StudyRunner
 
         var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
         var clock = Stopwatch.StartNew();
-        var computed = false;
+        var (computed, resumed) = (false, false);
         var maps = settings.Methods.ToDictionary(m => m, _ => new SaliencyMap[n][], StringComparer.Ordinal);
         reporter.Progress(ctx =>
         {
@@ -77,6 +77,7 @@ public sealed partial class StudyRunner
                 {
                     task.Value = ((double)sample * labels.Length) + p.ImagesDone;
                     computed |= !p.Resumed;
+                    resumed |= p.Resumed;
                 });
                 var one = explainer.Explain(runDir, Load, n, images, settings.Methods, progress, cancellationToken, new MemberRange(sample, sample));
                 foreach (var m in settings.Methods)
@@ -87,7 +88,8 @@ public sealed partial class StudyRunner
 
             return 0;
         });
-        return (maps, computed ? clock.Elapsed.TotalSeconds : 0);
+        // The time of a source made in one go; a source finished after an interruption has no true figure (0: keep the old one).
+        return (maps, computed && !resumed ? clock.Elapsed.TotalSeconds : 0);
     }
 
     /// <summary>The folder of a one-model source's maps and results: <c>OUT/sources/NAME</c>.</summary>
