@@ -5,7 +5,6 @@ using Chorus.Metrics;
 using Chorus.Runs;
 using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
-using Chorus.Torch.Numerics;
 using Chorus.Torch.Training;
 
 namespace Chorus.Study;
@@ -33,13 +32,7 @@ public sealed partial class StudyRunner
     /// </summary>
     public IReadOnlyList<RandomisationRow> RandomisationTest(int images = RandomisationImages, CancellationToken cancellationToken = default)
     {
-        TorchSharp.torch.set_num_threads(settings.Threads);
-        if (settings.Numerics is not null)
-        {
-            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
-        }
-
-        NumericsGuard.Ensure();
+        StartTensorWork();
         var run = RunFolder.Load(settings.Out, settings.Data);
         var factory = FaithfulnessRunner.Factory(run);
         var n = images <= 0 ? run.Chosen.Length : Math.Min(images, run.Chosen.Length);

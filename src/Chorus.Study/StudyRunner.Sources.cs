@@ -3,7 +3,6 @@ using Chorus.Explanations;
 using Chorus.Runs;
 using Chorus.Torch.Explaining;
 using Chorus.Torch.Models;
-using Chorus.Torch.Numerics;
 using Chorus.Torch.Training;
 
 namespace Chorus.Study;
@@ -27,13 +26,7 @@ public sealed partial class StudyRunner
             throw new ArgumentException("The ensemble's maps are the study's own; explain a one-model source.", nameof(source));
         }
 
-        TorchSharp.torch.set_num_threads(settings.Threads);
-        if (settings.Numerics is not null)
-        {
-            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
-        }
-
-        NumericsGuard.Ensure();
+        StartTensorWork();
         var run = RunFolder.Load(settings.Out, settings.Data);
         var n = settings.Training.Members;
         var checkpoint = EnsembleTrainer.CheckpointPath(Layout.Run, SourceBaseMember);

@@ -223,14 +223,7 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(settings.Out);
-        torch.set_num_threads(settings.Threads);
-        // Float32 against float64 on small probes before the first tensor work of the run (Torch.Numerics).
-        if (settings.Numerics is not null)
-        {
-            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
-        }
-
-        NumericsGuard.Ensure();
+        StartTensorWork();
         var manifest = NewManifest(command);
 
         var dataDir = settings.Data ?? Layout.GeneratedData;
@@ -281,6 +274,18 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
 
         costs["members"] = settings.Training.Members;
         AtomicFile.WriteAllText(path, costs.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    // The threads, then float32 against float64 on small probes, before the first tensor work (Torch.Numerics).
+    private void StartTensorWork()
+    {
+        torch.set_num_threads(settings.Threads);
+        if (settings.Numerics is not null)
+        {
+            NumericsGuard.Force(NumericsConfigurations.Parse(settings.Numerics));
+        }
+
+        NumericsGuard.Ensure();
     }
 
     private EnsembleTrainer NewTrainer() => new(

@@ -69,8 +69,9 @@ public sealed class FileLock : IDisposable
     /// <summary>
     /// Whether a process holds the lock on <paramref name="path"/> now, read without taking it (so a process that is
     /// about to take it never finds it briefly held by the one asking): on Linux from <c>/proc/locks</c>, which lists the
-    /// locks of this machine's processes only (on a shared filesystem, a lock held on another node reads as free).
-    /// Never creates the file.
+    /// locks of this machine's processes only (on a shared filesystem, a lock held on another node reads as free), and a
+    /// lock whose locking process has exited while a child it forked keeps the descriptor open reads as free too (Chorus's
+    /// own processes start children without inheriting descriptors). Never creates the file.
     /// </summary>
     public static bool IsHeld(string path)
     {

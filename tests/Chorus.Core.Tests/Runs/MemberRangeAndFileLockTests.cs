@@ -96,7 +96,8 @@ public class MemberRangeAndFileLockTests
         Assert.False(File.Exists(path));
 
         // When: another process holds it
-        using var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-x", path, "sleep", "60"]) { UseShellExecute = false })!;
+        // (-o: flock closes its lock descriptor in `sleep`, so the lock is flock's own and dies with it)
+        using var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["-o", "-x", path, "sleep", "60"]) { UseShellExecute = false })!;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!FileLock.IsHeld(path) && DateTime.UtcNow < deadline)
         {
