@@ -53,6 +53,9 @@ public static class StudyComparison
         var ensemble = sources.First(s => s.Name == MapSource.Ensemble.Name());
         foreach (var method in run.Methods)
         {
+            // Per method, not per part: the controls' maps (fitting σ blurs every map a dozen times) and the weighted maps.
+            var controls = Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
+            var weightedMaps = probabilities is null ? null : Weighted(ensemble.Maps[method], probabilities);
             foreach (var part in run.Parts)
             {
                 var rois = run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask).ToList();
@@ -65,7 +68,9 @@ public static class StudyComparison
                     var perMember = PerMember(maps[method]);
                     foreach (var rule in Rules)
                     {
-                        var result = new EnsembleEvaluator(metrics, EnsembleAggregator.Parse(rule)).Evaluate(perMember, rois, ids);
+                        // The ensemble's mean is the reference itself, already evaluated.
+                        var result = name == ensemble.Name && rule == "mean" ? reference
+                            : new EnsembleEvaluator(metrics, EnsembleAggregator.Parse(rule)).Evaluate(perMember, rois, ids);
                         rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, rule, Against(m, result[m.Metric].Ens), train, explain)));
                         if (rule == "mean")
                         {
@@ -77,18 +82,15 @@ public static class StudyComparison
                 }
 
                 // Probability-weighted mean of the ensemble: per image, member j weighs p_j(target | image) / Σ_k p_k.
-                if (probabilities is not null)
+                if (weightedMaps is not null)
                 {
-                    var weighted = plain.Evaluate(Weighted(ensemble.Maps[method], probabilities), rois, ids);
+                    var weighted = plain.Evaluate(weightedMaps, rois, ids);
                     rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, ProbabilityWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
                 }
 
                 // The controls beside the ensemble: its members' maps blurred, and one centre prior for every image.
-                var (blurred, _, _) = Controls.Smoothing(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
-                var smooth = plain.Evaluate(blurred, rois, ids);
-                var first = ensemble.Maps[method][0][0];
-                var prior = Controls.CentrePrior(first.Height, first.Width);
-                var centre = plain.Evaluate([[.. run.Chosen.Select(_ => prior)]], rois, ids);
+                var smooth = plain.Evaluate(controls.Blurred, rois, ids);
+                var centre = plain.Evaluate(controls.Centre, rois, ids);
                 rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:smoothing", "-", Against(m, smooth[m.Metric].Exp), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
                 rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:centre-prior", "-", Against(m, centre[m.Metric].Exp), 0, 0)));
             }

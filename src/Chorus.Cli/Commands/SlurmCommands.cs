@@ -136,14 +136,11 @@ public sealed class SlurmSubmitCommand(IAnsiConsole console) : Command<SlurmSubm
         return 0;
     }
 
-    // This process's chorus, as a compute node of a shared filesystem would start it.
+    // This process's chorus, as a compute node of a shared filesystem would start it (the app host, or dotnet chorus.dll).
     internal static string ThisChorus()
     {
-        var process = Environment.ProcessPath ?? "chorus";
-        var dll = typeof(ChorusApp).Assembly.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" && dll.Length > 0
-            ? Shell.Join([process, dll])
-            : Shell.Quote(process);
+        var (file, prefix) = DoctorCommand.Self();
+        return Shell.Join([file, .. prefix]);
     }
 }
 

@@ -193,6 +193,19 @@ public static class Controls
         return (blurred, sigmaEven, sigmaOdd);
     }
 
+    /// <summary>
+    /// Both controls' maps for one method, in the shape of the members' maps: the smoothing control's blurred members
+    /// (<see cref="Smoothing"/>, with its two σ) and one member that is the centre prior for every image.
+    /// </summary>
+    public static ControlMaps For(IReadOnlyList<IReadOnlyList<SaliencyMap>> maps, IEnsembleAggregator aggregator)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        var (blurred, sigmaEven, sigmaOdd) = Smoothing(maps, aggregator);
+        var first = maps[0][0];
+        var prior = CentrePrior(first.Height, first.Width);
+        return new ControlMaps(blurred, sigmaEven, sigmaOdd, [[.. maps[0].Select(_ => prior)]]);
+    }
+
     private static double Mean(IEnumerable<double> values)
     {
         var finite = values.Where(double.IsFinite).ToList();
@@ -201,6 +214,13 @@ public static class Controls
 
     private static int Mirror(int i, int n) => n == 1 ? 0 : i < 0 ? Math.Min(-i, n - 1) : i >= n ? Math.Max((2 * n) - 2 - i, 0) : i;
 }
+
+/// <summary>The controls' maps for one method (<see cref="Controls.For"/>).</summary>
+/// <param name="Blurred">blurred[member][image]: the smoothing control.</param>
+/// <param name="SigmaEven">σ (px) used on the images at even positions, fitted on the odd ones.</param>
+/// <param name="SigmaOdd">σ (px) used on the images at odd positions, fitted on the even ones.</param>
+/// <param name="Centre">One member whose map of every image is the centre prior.</param>
+public sealed record ControlMaps(IReadOnlyList<IReadOnlyList<SaliencyMap>> Blurred, double SigmaEven, double SigmaOdd, IReadOnlyList<IReadOnlyList<SaliencyMap>> Centre);
 
 /// <summary>Ens-Avg against one control for one method, part and metric.</summary>
 /// <param name="Control"><c>smoothing</c> or <c>centre-prior</c>.</param>

@@ -57,18 +57,15 @@ public static class RunOutputs
         foreach (var method in run.Methods)
         {
             var perMember = PerMember(run, method);
-            var (blurred, sigmaEven, sigmaOdd) = Chorus.Evaluation.Controls.Smoothing(perMember, run.Aggregator);
-            var first = perMember[0][0];
-            var prior = Chorus.Evaluation.Controls.CentrePrior(first.Height, first.Width);
-            IReadOnlyList<IReadOnlyList<SaliencyMap>> centre = [[.. perMember[0].Select(_ => prior)]];
-            var smoothing = string.Create(CultureInfo.InvariantCulture, $"sigma_px={sigmaEven:0.##}/{sigmaOdd:0.##} (even/odd images; each fitted on the other half)");
+            var controls = Chorus.Evaluation.Controls.For(perMember, run.Aggregator);
+            var smoothing = string.Create(CultureInfo.InvariantCulture, $"sigma_px={controls.SigmaEven:0.##}/{controls.SigmaOdd:0.##} (even/odd images; each fitted on the other half)");
             var centreText = string.Create(CultureInfo.InvariantCulture, $"sigma={Chorus.Evaluation.Controls.CentrePriorSigmaFraction:0.##}*side");
             foreach (var part in run.Parts)
             {
                 var rois = Rois(run, part);
                 var own = evaluator.Evaluate(perMember, rois, ids);
-                var smooth = evaluator.Evaluate(blurred, rois, ids);
-                var prior1 = evaluator.Evaluate(centre, rois, ids);
+                var smooth = evaluator.Evaluate(controls.Blurred, rois, ids);
+                var prior1 = evaluator.Evaluate(controls.Centre, rois, ids);
                 foreach (var m in own.Metrics)
                 {
                     rows.Add(new ControlComparison("smoothing", smoothing, ResultTables.Compare(part, method, MetricEvaluation.FromScores(m.Metric, m.HigherIsBetter, m.Ens, smooth[m.Metric].Exp), own.ImagesNotVisible, bootstrap)));
