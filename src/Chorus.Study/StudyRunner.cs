@@ -291,8 +291,12 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
     private EnsembleTrainer NewTrainer() => new(
         () => settings.Backbone.Create(Dataset.ClassNames.Count, settings.Widths),
         settings.Training,
-        settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
-        trunkCacheDir: settings.Cache ?? Layout.TrunkCache);
+        settings.Backbone.Name == BackboneSpec.SmallCnn
+            ? $"small-cnn[{string.Join(",", settings.Widths)}]{(settings.Backbone.TrainStages is { } stages ? string.Create(CultureInfo.InvariantCulture, $"[stages={stages}]") : "")}"
+            : settings.Backbone.Describe(),
+        trunkCacheDir: settings.Cache ?? Layout.TrunkCache,
+        // A frozen-trunk ensemble learns its trunk once, in the shared pre-training, with every stage trainable.
+        sharedStartFactory: settings.Training.Kind == EnsembleKind.FrozenTrunk ? () => settings.Backbone.CreateAllTrainable(Dataset.ClassNames.Count, settings.Widths) : null);
 
     private Trained Prepare(string command, CancellationToken cancellationToken)
     {

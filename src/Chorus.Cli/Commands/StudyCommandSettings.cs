@@ -49,6 +49,14 @@ public class StudyCommandSettings : CommandSettings
     [Description("Training epochs per member, from the shared backbone with a fresh head. Default 3 (2 with --quick).")]
     public int? Epochs { get; init; }
 
+    [CommandOption("--ensemble <KIND>")]
+    [Description("How the members are made: independent (default; n trainings from the shared start, the study), snapshot (one run, cyclic cosine learning rate: member 0 trains --epochs, each next member continues the previous one for --snapshot-cycle-epochs with the rate restarted, Huang et al. 2017), multi-head (one backbone trained jointly with n heads, one forward pass for all; member k = backbone + head k), frozen-trunk (members train only the last --train-stages stages, default 1, on trunk outputs computed once per image; on small-cnn the shared pre-training learns the trunk). Recorded in the manifest and member records.")]
+    public string? Ensemble { get; init; }
+
+    [CommandOption("--snapshot-cycle-epochs <N>")]
+    [Description("--ensemble snapshot: epochs of each cycle after the first. Default 1.")]
+    public int? SnapshotCycleEpochs { get; init; }
+
     [CommandOption("--pretrain-epochs <N>")]
     [Description("Epochs of the shared backbone before the members start (0: members start from one seeded random init). Default 10 (6 with --quick).")]
     public int? PretrainEpochs { get; init; }
@@ -235,8 +243,11 @@ public class StudyCommandSettings : CommandSettings
 
     private bool Pretrained => EffectiveBackbone is not null && EffectiveBackbone != BackboneSpec.SmallCnn;
 
-    /// <summary>Turns the options into study settings, applying --quick defaults.</summary>
-    public StudySettings ToStudySettings()
+    /// <summary>Turns the options into study settings, applying --quick defaults and the ensemble kind's (<see cref="EnsembleKindSettings.WithEnsemble"/>).</summary>
+    public StudySettings ToStudySettings() =>
+        Settings().WithEnsemble(Ensemble is null ? EnsembleKind.Independent : EnsembleKinds.Parse(Ensemble));
+
+    private StudySettings Settings()
     {
         var q = Quick;
         var paper = Paper;
@@ -260,6 +271,7 @@ public class StudyCommandSettings : CommandSettings
             CacheTrunk = !NoTrunkCache,
             Augmentation = Augment is null ? null : AugmentationOptions.Parse(Augment),
             Layout = Layout is null ? MemoryLayout.ChannelsLast : ExplainCommandSettings.ParseLayout(Layout),
+            SnapshotCycleEpochs = SnapshotCycleEpochs,
         };
         var igSteps = IgSteps ?? (q ? 16 : 50);
         var gsSamples = GsSamples ?? 5;
@@ -389,6 +401,11 @@ public class StudyCommandSettings : CommandSettings
             else if (Lesions)
             {
                 s.Lesions.Validate();
+            }
+
+            if (SnapshotCycleEpochs is not null && s.Training.Kind != EnsembleKind.Snapshot)
+            {
+                return ValidationResult.Error("--snapshot-cycle-epochs applies to --ensemble snapshot only.");
             }
 
             s.Training.Validate();

@@ -15,7 +15,7 @@ namespace Chorus.Torch.Models;
 /// Named layers (for Grad-CAM): <c>block1</c> … <c>block4</c> (the last conv block, at 1/8 of the input size, is the
 /// default CAM layer) and <c>pooled</c> (the [N,C] features the head reads).
 /// </remarks>
-public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableHead
+public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableHead, ILinearHead
 {
     /// <summary>Names of the layers <see cref="Forward(Tensor, string, out Tensor)"/> can return.</summary>
     public static readonly IReadOnlyList<string> Layers = ["block1", "block2", "block3", "block4", "pooled"];
@@ -80,6 +80,9 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
 
     /// <summary>The classification head (re-initialised per ensemble member).</summary>
     public Linear Head => _head;
+
+    /// <inheritdoc />
+    public string HeadInputLayer => "pooled";
 
     /// <summary>Re-initialises the head as PyTorch's <c>nn.Linear</c> does, from the given generator.</summary>
     public void ResetHead(Generator generator)
@@ -147,7 +150,7 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
     }
 
     /// <summary>conv 3×3 (padding 1, no bias) → BatchNorm → ReLU → optional max-pool 2.</summary>
-    private sealed class ConvBlock : Module<Tensor, Tensor>
+    internal sealed class ConvBlock : Module<Tensor, Tensor>
     {
         [ComponentName(Name = "conv")]
         private readonly Conv2d _conv;

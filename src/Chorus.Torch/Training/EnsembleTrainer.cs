@@ -28,6 +28,7 @@ public sealed class EnsembleTrainer
     private readonly TrainingOptions _options;
     private readonly string _modelDescription;
     private readonly string? _trunkCacheDir;
+    private readonly Func<IClassifier>? _sharedStartFactory;
     private TrunkFeatures? _trunk;
 
     /// <param name="factory">Creates a fresh, untrained classifier (always the same architecture).</param>
@@ -37,9 +38,15 @@ public sealed class EnsembleTrainer
     /// Where frozen-trunk outputs are stored between runs (<see cref="TrunkFeatures"/>; see <see cref="TrainingOptions.CacheTrunk"/>).
     /// Null: they are computed once per <see cref="Train"/> call and kept in memory only.
     /// </param>
-    public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription, string? trunkCacheDir = null)
+    /// <param name="sharedStartFactory">
+    /// Creates the classifier the shared pre-training trains: the same architecture and parameter names as
+    /// <paramref name="factory"/>'s, but with every stage trainable (<see cref="EnsembleKind.FrozenTrunk"/> on a network
+    /// with no pretrained weights: the trunk is learnt once, then frozen for the members). Null: <paramref name="factory"/>.
+    /// </param>
+    public EnsembleTrainer(Func<IClassifier> factory, TrainingOptions options, string modelDescription, string? trunkCacheDir = null, Func<IClassifier>? sharedStartFactory = null)
     {
         _trunkCacheDir = trunkCacheDir;
+        _sharedStartFactory = sharedStartFactory;
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -126,7 +133,17 @@ public sealed class EnsembleTrainer
     {
         Directory.CreateDirectory(Path.Combine(runDir, "members"));
         var fingerprint = Fingerprint(train);
+        if (_options.Kind == EnsembleKind.MultiHead && range != MemberRange.All(_options.Members))
+        {
+            throw new ChorusException($"{runDir}: a multi-head ensemble trains all {_options.Members} members in one run; it cannot train members {range} alone.");
+        }
+
         var sharedInit = MakeSharedInitLocked(runDir, train, test, progress, cancellationToken);
+        if (_options.Kind == EnsembleKind.MultiHead)
+        {
+            return TrainMultiHead(runDir, sharedInit, fingerprint, train, test, progress, cancellationToken);
+        }
+
         var results = new List<MemberResult>();
         foreach (var m in range.Members)
         {
@@ -136,14 +153,91 @@ public sealed class EnsembleTrainer
             if (resumed is not null)
             {
                 results.Add(resumed);
-                progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, 1, 1, resumed.TrainLoss, resumed.TrainAccuracy, "resumed"));
+                ReportResumed(progress, resumed);
                 continue;
             }
 
-            results.Add(TrainMember(runDir, m, sharedInit, fingerprint, train, test, progress, cancellationToken));
+            if (_options.Kind == EnsembleKind.Snapshot && m > 0)
+            {
+                // A snapshot continues its predecessor: restart the learning rate, anneal it over one cycle, save.
+                if (TryResume(runDir, m - 1, fingerprint) is null)
+                {
+                    throw new ChorusException($"{runDir}: snapshot member {m} continues member {m - 1}, which is not trained yet; snapshot members are trained in order (train members 0–{m - 1} first).");
+                }
+
+                results.Add(TrainMember(runDir, m, CheckpointPath(runDir, m - 1), resetHead: false, _options.SnapshotCycleEpochs ?? TrainingOptions.DefaultSnapshotCycleEpochs, fingerprint, train, test, progress, cancellationToken));
+                continue;
+            }
+
+            results.Add(TrainMember(runDir, m, sharedInit, resetHead: true, _options.Epochs, fingerprint, train, test, progress, cancellationToken));
         }
 
         return results;
+    }
+
+    private void ReportResumed(IProgress<TrainingProgress>? progress, MemberResult resumed) =>
+        progress?.Report(new TrainingProgress(resumed.Index, _options.Members, _options.Epochs, _options.Epochs, 1, 1, resumed.TrainLoss, resumed.TrainAccuracy, "resumed"));
+
+    // Every member from one run: the shared body with n heads, each initialised from its member's seed; member k is saved as
+    // the body with head k. Resumes only when every member is on disk (an interrupted run saved none or some: train again).
+    private IReadOnlyList<MemberResult> TrainMultiHead(
+        string runDir,
+        string sharedInit,
+        string fingerprint,
+        ImageTensorSet train,
+        ImageTensorSet? test,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var n = _options.Members;
+        var claims = new List<FileLock>();
+        try
+        {
+            for (var m = 0; m < n; m++)
+            {
+                claims.Add(FileLock.Acquire(MemberLockPath(runDir, m), $"Member {m} of {runDir}"));
+            }
+
+            var resumed = Enumerable.Range(0, n).Select(m => TryResume(runDir, m, fingerprint)).ToList();
+            if (resumed.All(r => r is not null))
+            {
+                foreach (var r in resumed)
+                {
+                    ReportResumed(progress, r!);
+                }
+
+                return resumed!;
+            }
+
+            var sw = Stopwatch.StartNew();
+            using var model = _factory();
+            ModuleCheckpoint.Load(model.Module, sharedInit);
+            using var multi = new MultiHeadClassifier(model, n);
+            for (var k = 0; k < n; k++)
+            {
+                using var generator = new Generator((ulong)_options.MemberSeed(k));
+                multi.ResetHead(k, generator);
+            }
+
+            var seed = _options.MemberSeed(0);
+            var (loss, accuracy) = FitEpochs(model, 0, seed, _options.Epochs, train, progress, cancellationToken, multi);
+            var seconds = sw.Elapsed.TotalSeconds / n;
+            var results = new List<MemberResult>();
+            for (var k = 0; k < n; k++)
+            {
+                multi.CopyHeadInto(k);
+                results.Add(SaveMember(runDir, k, _options.MemberSeed(k), model, fingerprint, test, loss, accuracy, seconds, progress));
+            }
+
+            return results;
+        }
+        finally
+        {
+            foreach (var claim in claims)
+            {
+                claim.Dispose();
+            }
+        }
     }
 
     private string Fingerprint(ImageTensorSet train) => $"{_modelDescription};{train.Fingerprint()};{JsonSerializer.Serialize(_options)}";
@@ -172,7 +266,7 @@ public sealed class EnsembleTrainer
         if (!File.Exists(sharedInit) || !SharedInitMatches(sharedInit, fingerprint))
         {
             torch.manual_seed(_options.Seed);
-            using var init = _factory();
+            using var init = (_sharedStartFactory ?? _factory)();
             var meta = new Dictionary<string, string>
             {
                 ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
@@ -268,7 +362,9 @@ public sealed class EnsembleTrainer
     private MemberResult TrainMember(
         string runDir,
         int m,
-        string sharedInit,
+        string start,
+        bool resetHead,
+        int epochs,
         string fingerprint,
         ImageTensorSet train,
         ImageTensorSet? test,
@@ -278,26 +374,32 @@ public sealed class EnsembleTrainer
         var sw = Stopwatch.StartNew();
         var seed = _options.MemberSeed(m);
         using var model = _factory();
-        ModuleCheckpoint.Load(model.Module, sharedInit);
-        using var generator = new Generator((ulong)seed);
-        if (model is IResettableHead head)
+        ModuleCheckpoint.Load(model.Module, start);
+        if (resetHead && model is IResettableHead head)
         {
+            using var generator = new Generator((ulong)seed);
             head.ResetHead(generator);
         }
 
-        var (epochLoss, epochAcc) = FitEpochs(model, m, seed, _options.Epochs, train, progress, cancellationToken);
+        var (epochLoss, epochAcc) = FitEpochs(model, m, seed, epochs, train, progress, cancellationToken);
+        return SaveMember(runDir, m, seed, model, fingerprint, test, epochLoss, epochAcc, sw.Elapsed.TotalSeconds, progress);
+    }
+
+    // Member m's checkpoint and record (atomically), with its held-out accuracy.
+    private MemberResult SaveMember(string runDir, int m, long seed, IClassifier model, string fingerprint, ImageTensorSet? test, double loss, double accuracy, double seconds, IProgress<TrainingProgress>? progress)
+    {
         var (testAcc, testBalanced) = test is null ? (double.NaN, double.NaN) : Evaluate(model, test);
-        var totalSteps = StepsPerEpoch(train) * _options.Epochs;
-        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), epochLoss, epochAcc, testAcc, sw.Elapsed.TotalSeconds, false, double.IsNaN(testBalanced) ? null : testBalanced);
+        var result = new MemberResult(m, seed, Path.GetFileName(CheckpointPath(runDir, m)), loss, accuracy, testAcc, seconds, false, double.IsNaN(testBalanced) ? null : testBalanced);
         ModuleCheckpoint.Save(model.Module, CheckpointPath(runDir, m), new Dictionary<string, string>
         {
             ["member"] = m.ToString(CultureInfo.InvariantCulture),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["model"] = _modelDescription,
+            ["ensemble"] = _options.Kind.Name(),
         });
         var record = new MemberRecord(fingerprint, result);
         AtomicFile.WriteAllText(Path.ChangeExtension(CheckpointPath(runDir, m), ".json"), JsonSerializer.Serialize(record, RecordJson));
-        progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, totalSteps, totalSteps, epochLoss, epochAcc, "done"));
+        progress?.Report(new TrainingProgress(m, _options.Members, _options.Epochs, _options.Epochs, 1, 1, loss, accuracy, "done"));
         return result;
     }
 
@@ -322,19 +424,20 @@ public sealed class EnsembleTrainer
     private int StepsPerEpoch(ImageTensorSet train) => (train.Count + _options.BatchSize - 1) / _options.BatchSize;
 
     /// <summary>Trains <paramref name="model"/> for <paramref name="epochs"/> epochs (AdamW, cosine schedule); returns the last epoch's loss and accuracy.</summary>
-    private (double Loss, double Accuracy) FitEpochs(IClassifier model, int member, long seed, int epochs, ImageTensorSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="multi"/> (whose body is <paramref name="model"/>) every head trains on one pass of the body: the loss is the mean of the heads' cross-entropies, the accuracy the heads' mean.</remarks>
+    private (double Loss, double Accuracy) FitEpochs(IClassifier model, int member, long seed, int epochs, ImageTensorSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, MultiHeadClassifier? multi = null)
     {
         // Channels-last (the default layout): the weights are NHWC-strided for this loop and NCHW again when it ends.
         // The borrowed model only runs the passes; the optimizer sees the model itself (its head, IHasHead).
         // The model's own gradients in float32 against float64, once per architecture and size (NumericsGuard).
         NumericsGuard.CheckModel(model, train.Images, train.Labels, _options.Layout);
-        var trunk = Trunk(model, train);
+        var trunk = multi is null ? Trunk(model, train) : null;
         var split = trunk is null ? null : (BackboneClassifier)model;
         using var nhwc = _options.Layout.Borrow(model, train.Images);
         IClassifier net = nhwc is null ? model : nhwc;
         using var generator = new Generator((ulong)seed + 7919UL);
         torch.manual_seed(seed);
-        using var optimizer = CreateOptimizer(model, out var baseRates);
+        using var optimizer = CreateOptimizer(multi is null ? model.Module : multi, multi is null ? model as IHasHead : new HeadsOf(multi), out var baseRates);
         var n = train.Count;
         var batches = StepsPerEpoch(train);
         var totalSteps = batches * epochs;
@@ -373,7 +476,8 @@ public sealed class EnsembleTrainer
                 }
                 else
                 {
-                    logits = net.Forward(Augment(train.Images.index_select(0, index), idx.Length, augmentation, augmentationGenerator, generator));
+                    var x = Augment(train.Images.index_select(0, index), idx.Length, augmentation, augmentationGenerator, generator);
+                    logits = multi is null ? net.Forward(x) : multi.Logits(net, x);
                 }
 
                 var lr = _options.LearningRate * (0.05 + (0.95 * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))));
@@ -389,7 +493,8 @@ public sealed class EnsembleTrainer
                 }
 
                 optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(logits, y);
+                // Multi-head: logits [N, n, K], image-major, so every head's row meets its image's label.
+                var loss = multi is null ? nn.functional.cross_entropy(logits, y) : nn.functional.cross_entropy(logits.flatten(0, 1), y.repeat_interleave(multi.Count));
                 using (NumericsGuard.Backward())
                 {
                     loss.backward();
@@ -397,8 +502,8 @@ public sealed class EnsembleTrainer
 
                 optimizer.step();
                 lossSum += loss.item<float>() * idx.Length;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-                seen += idx.Length;
+                correct += multi is null ? logits.argmax(1).eq(y).sum().item<long>() : logits.argmax(2).eq(y.unsqueeze(1)).sum().item<long>();
+                seen += idx.Length * (multi?.Count ?? 1);
                 step++;
                 epochLoss = lossSum / seen;
                 epochAcc = (double)correct / seen;
@@ -463,11 +568,11 @@ public sealed class EnsembleTrainer
     /// <see cref="TrainingOptions.LearningRate"/>, or, with <see cref="TrainingOptions.BackboneLearningRate"/> and a model
     /// with a separate head, the head at the learning rate and the backbone at its own rate.
     /// </summary>
-    private optim.Optimizer CreateOptimizer(IClassifier model, out double[] baseRates)
+    private optim.Optimizer CreateOptimizer(nn.Module module, IHasHead? withHead, out double[] baseRates)
     {
-        var trainable = model.Module.parameters().Where(p => p.requires_grad).ToList();
+        var trainable = module.parameters().Where(p => p.requires_grad).ToList();
         var sgd = _options.Optimizer == TrainingOptimizer.Sgd;
-        if (_options.BackboneLearningRate is not { } backboneRate || model is not IHasHead withHead)
+        if (_options.BackboneLearningRate is not { } backboneRate || withHead is null)
         {
             baseRates = [_options.LearningRate];
             return sgd
@@ -499,4 +604,10 @@ public sealed class EnsembleTrainer
     }
 
     private sealed record MemberRecord(string Fingerprint, MemberResult Result);
+
+    // The heads of a multi-head run, for a separate backbone learning rate.
+    private sealed class HeadsOf(MultiHeadClassifier multi) : IHasHead
+    {
+        public IEnumerable<TorchSharp.Modules.Parameter> HeadParameters() => multi.HeadParameters();
+    }
 }

@@ -84,6 +84,28 @@ public sealed record TrainingOptions(
     public bool CacheTrunk { get; init; } = true;
 
     /// <summary>
+    /// How the members are made (<see cref="EnsembleKind"/>). Null means <see cref="EnsembleKind.Independent"/> and is left out
+    /// of the serialised options (and so of a run's fingerprint), so run folders from before the option resume.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(JsonStringEnumConverter<EnsembleKind>))]
+    public EnsembleKind? Ensemble { get; init; }
+
+    /// <summary>
+    /// <see cref="EnsembleKind.Snapshot"/>: epochs of every cycle after the first (the first, member 0, trains
+    /// <see cref="Epochs"/>). Null: <see cref="DefaultSnapshotCycleEpochs"/>. Left out of the serialised options when null.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? SnapshotCycleEpochs { get; init; }
+
+    /// <summary>The snapshot cycle when <see cref="SnapshotCycleEpochs"/> is not given: one epoch.</summary>
+    public const int DefaultSnapshotCycleEpochs = 1;
+
+    /// <summary>The kind in effect (<see cref="Ensemble"/>, independent when null).</summary>
+    [JsonIgnore]
+    public EnsembleKind Kind => Ensemble ?? EnsembleKind.Independent;
+
+    /// <summary>
     /// <see cref="Layout"/> as it enters the serialised options and so a run's fingerprint: <c>channels-last</c>, or
     /// nothing for NCHW, so that run folders trained before the option existed (all NCHW) resume with
     /// <see cref="MemoryLayout.Contiguous"/> (<c>--layout nchw</c>) and are retrained, not mixed, otherwise.
@@ -117,6 +139,11 @@ public sealed record TrainingOptions(
         if (WarmupEpochs is { } w && (!(w >= 0) || double.IsInfinity(w)))
         {
             throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "The warm-up must be zero or more epochs.");
+        }
+
+        if (SnapshotCycleEpochs is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SnapshotCycleEpochs), SnapshotCycleEpochs, "A snapshot cycle is at least one epoch.");
         }
 
         Augmentation?.Validate();

@@ -28,7 +28,7 @@ public enum InputPreprocessing
 /// options leave frozen get <c>requires_grad = false</c> and stay in eval mode (frozen BatchNorm statistics)
 /// when the classifier is put in train mode.
 /// </remarks>
-public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IResettableHead, IHasHead
+public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IResettableHead, IHasHead, ILinearHead
 {
     /// <summary>Name of the pooled features layer.</summary>
     public const string FeaturesLayer = "features";
@@ -143,6 +143,9 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
     /// <summary>The classification head.</summary>
     public Linear Head => _head;
+
+    /// <inheritdoc />
+    public string HeadInputLayer => FeaturesLayer;
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerNames => _layers;

@@ -65,16 +65,28 @@ public sealed record BackboneSpec(
             throw new ArgumentException("--train-stages must be 0 or more (or 'all').");
         }
 
-        if (Name == SmallCnn && TrainStages is not null)
+        if (Name == SmallCnn && TrainStages is > 4)
         {
-            throw new ArgumentException("--train-stages applies to pretrained/TorchVision/ONNX backbones, not small-cnn.");
+            throw new ArgumentException("--train-stages: small-cnn has 4 blocks; train 0–4 of them (or all).");
         }
     }
 
     /// <summary>A stable description recorded in checkpoints and fingerprints.</summary>
     public string Describe() => Name == SmallCnn
-        ? SmallCnn
+        ? TrainStages is { } stages ? FormattableString.Invariant($"{SmallCnn}[stages={stages}]") : SmallCnn
         : FormattableString.Invariant($"{Name}[stages={(TrainStages?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all")};features={FeaturesTensor ?? "-"};weights={(Weights is null ? "-" : Path.GetFileName(Weights))};pre={Preprocessing?.ToString() ?? "default"}]");
+
+    /// <summary>
+    /// The classifier a shared pre-training trains before members freeze their trunk: <see cref="Create"/>'s architecture
+    /// and parameter names, with every stage trainable (the learnt trunk is then loaded into the members' frozen one).
+    /// </summary>
+    public IClassifier CreateAllTrainable(int numClasses, int[]? smallCnnWidths = null)
+    {
+        Validate();
+        return Name == SmallCnn && TrainStages is not null
+            ? new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, trainStages: null)
+            : (this with { TrainStages = null }).Create(numClasses, smallCnnWidths);
+    }
 
     /// <summary>
     /// Builds a fresh classifier for <paramref name="numClasses"/> classes. Random parts (SmallCnn, TorchVision
@@ -87,7 +99,10 @@ public sealed record BackboneSpec(
         Validate();
         if (Name == SmallCnn)
         {
-            return new SmallCnn(numClasses, widths: smallCnnWidths);
+            // With trained stages, the same network as a backbone that freezes its first blocks and splits after them.
+            return TrainStages is null
+                ? new SmallCnn(numClasses, widths: smallCnnWidths)
+                : new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, TrainStages);
         }
 
         IFeatureBackbone backbone;
