@@ -6,6 +6,7 @@ using Chorus.Explanations;
 using Chorus.Metrics;
 using Chorus.Statistics;
 using Chorus.Reports.Figures;
+using Chorus.Torch.Training;
 
 namespace Chorus.Study;
 
@@ -20,6 +21,14 @@ public sealed record CompareRow(string Source, string Rule, MetricComparison Com
     /// <summary>This row's mean minus plain Ens-Avg's, signed so that positive is better (by the metric's direction).</summary>
     public double Gain => (Comparison.Exp.Mean - Comparison.Ens.Mean) * (Comparison.HigherIsBetter ? 1 : -1);
 }
+
+/// <summary>One source of n maps per image for <see cref="StudyComparison.Compare"/>, with what it cost.</summary>
+/// <param name="Name"><c>ensemble</c> (the reference), <c>ensemble:KIND</c> for a cheaper ensemble kind, or a one-model source's name.</param>
+/// <param name="Maps">maps[method][i][image], the images of the reference run in its order.</param>
+/// <param name="TrainSeconds">Seconds of training all n maps needed.</param>
+/// <param name="ExplainSeconds">Seconds of explanation all n maps needed.</param>
+/// <param name="SingleTrainSeconds">Seconds of training one model of the source (its <c>single</c> rows).</param>
+public sealed record CompareSource(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds, double SingleTrainSeconds);
 
 /// <summary>
 /// <c>chorus compare</c>'s engine: every map source × aggregation rule, and the controls, scored against plain Ens-Avg on
@@ -40,9 +49,8 @@ public static class StudyComparison
     public static IReadOnlyList<CompareRow> Compare(
         RunData run,
         IReadOnlyList<string> metricNames,
-        IReadOnlyList<(string Name, IReadOnlyDictionary<string, SaliencyMap[][]> Maps, double TrainSeconds, double ExplainSeconds)> sources,
-        double[][]? probabilities = null,
-        double? oneModelTrainSeconds = null)
+        IReadOnlyList<CompareSource> sources,
+        double[][]? probabilities = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -63,7 +71,7 @@ public static class StudyComparison
                 MetricComparison Against(MetricEvaluation m, IReadOnlyList<double> scores) =>
                     ResultTables.Compare(part, method, MetricEvaluation.FromScores(m.Metric, m.HigherIsBetter, m.Ens, scores), reference.ImagesNotVisible, bootstrap);
 
-                foreach (var (name, maps, train, explain) in sources)
+                foreach (var (name, maps, train, explain, single) in sources)
                 {
                     var perMember = PerMember(maps[method]);
                     foreach (var rule in Rules)
@@ -75,7 +83,6 @@ public static class StudyComparison
                         if (rule == "mean")
                         {
                             // One map of one trained model: one model's training, one map's explanation.
-                            var single = name == MapSource.Ensemble.Name() ? oneModelTrainSeconds ?? train / perMember.Count : train;
                             rows.AddRange(reference.Metrics.Select(m => new CompareRow(name, "single", Against(m, result[m.Metric].Exp), single, explain / perMember.Count)));
                         }
                     }
@@ -186,8 +193,22 @@ public static class StudyCompareStage
     /// and writes <c>OUT/compare.csv</c> and <c>OUT/compare.svg</c> (quality against cost, one panel per metric and part,
     /// the Pareto front in red). Returns the rows.
     /// </summary>
-    public static IReadOnlyList<CompareRow> Run(StudySettings settings, IReadOnlyList<MapSource> sources, IStudyReporter reporter, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<CompareRow> Run(StudySettings settings, IReadOnlyList<MapSource> sources, IStudyReporter reporter, CancellationToken cancellationToken = default) =>
+        Run(settings, sources, [], reporter, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(StudySettings, IReadOnlyList{MapSource}, IStudyReporter, CancellationToken)"/>, and also an ensemble
+    /// of each of <paramref name="kinds"/> (snapshot, multi-head, frozen-trunk), trained and explained as its own study in
+    /// <c>OUT/ensembles/KIND</c> on the same data and images (source <c>ensemble:KIND</c>).
+    /// </summary>
+    public static IReadOnlyList<CompareRow> Run(StudySettings settings, IReadOnlyList<MapSource> sources, IReadOnlyList<EnsembleKind> kinds, IStudyReporter reporter, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(kinds);
+        if (settings is not null && settings.Training.Kind != EnsembleKind.Independent)
+        {
+            throw new ArgumentException($"compare's reference is the independent ensemble; the {settings.Training.Kind.Name()} kind is one of the kinds compared with it.", nameof(settings));
+        }
+
         ArgumentNullException.ThrowIfNull(settings);
         var runner = new StudyRunner(reporter, settings with { MemberRange = null });
         runner.Run("compare", cancellationToken);
@@ -195,8 +216,13 @@ public static class StudyCompareStage
         var (train, explain) = StudyComparison.EnsembleCosts(layout);
         var run = RunFolder.Load(settings.Out, settings.Data);
         var metrics = runner.Settings.Metrics ?? Chorus.Metrics.MetricRegistry.DefaultNames;
-        var list = new List<(string, IReadOnlyDictionary<string, SaliencyMap[][]>, double, double)> { (MapSource.Ensemble.Name(), run.Maps, train, explain) };
         var one = StudyComparison.OneMemberTrainSeconds(layout, train, run.Members);
+        var list = new List<CompareSource> { new(MapSource.Ensemble.Name(), run.Maps, train, explain, one) };
+        foreach (var kind in kinds.Where(k => k != EnsembleKind.Independent))
+        {
+            list.Add(KindSource(settings, run, kind, reporter, cancellationToken));
+        }
+
         foreach (var source in sources.Where(s => s != MapSource.Ensemble))
         {
             var (maps, seconds) = runner.ExplainSource(source, cancellationToken);
@@ -207,13 +233,34 @@ public static class StudyCompareStage
             }
 
             var recorded = File.Exists(costPath) ? JsonNode.Parse(File.ReadAllText(costPath))?["explain_s"]?.GetValue<double>() ?? double.NaN : double.NaN;
-            list.Add((source.Name(), maps, one, recorded));
+            list.Add(new(source.Name(), maps, one, recorded, one));
         }
 
-        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), one);
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run));
         StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         return rows;
+    }
+
+    /// <summary>The folder of an ensemble kind's study inside a comparison: <c>OUT/ensembles/KIND</c>.</summary>
+    public static string KindFolder(string compareOut, EnsembleKind kind) => Path.Combine(compareOut, "ensembles", kind.Name());
+
+    // An ensemble of another kind as a source: its own study (resumed when done) in OUT/ensembles/KIND, same data and seed,
+    // so the same images are explained (checked), with its own measured costs.
+    private static CompareSource KindSource(StudySettings settings, RunData reference, EnsembleKind kind, IStudyReporter reporter, CancellationToken cancellationToken)
+    {
+        var out_ = KindFolder(settings.Out, kind);
+        var kindSettings = settings.WithEnsemble(kind) with { Out = out_, MemberRange = null };
+        new StudyRunner(reporter, kindSettings).Run("compare", cancellationToken);
+        var run = RunFolder.Load(out_, kindSettings.Data);
+        if (!run.ImageIds.SequenceEqual(reference.ImageIds, StringComparer.Ordinal))
+        {
+            throw new ChorusException($"{out_}: the {kind.Name()} ensemble explained other images than the reference in {settings.Out}; delete {out_} and compare again.");
+        }
+
+        var layout = new RunLayout(out_);
+        var (train, explain) = StudyComparison.EnsembleCosts(layout);
+        return new CompareSource($"{MapSource.Ensemble.Name()}:{kind.Name()}", run.Maps, train, explain, StudyComparison.OneMemberTrainSeconds(layout, train, run.Members));
     }
 
     /// <summary>probabilities[member][image]: each member's softmax probability of the explained class (the label) on each explained image.</summary>

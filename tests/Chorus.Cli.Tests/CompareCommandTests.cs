@@ -19,7 +19,7 @@ public class CompareCommandTests
     {
         // Given / When: compare on a fresh folder (it runs the study first), with two one-model sources
         var run = Path.Combine(TestPaths.TempDir(), "compare");
-        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--out", run]);
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--ensembles", "none", "--out", run]);
 
         // Then: (3 sources × (5 rules + the single map) + the probability-weighted ensemble + 2 controls) × 2 methods × 2 parts × 2 metrics rows
         Assert.True(code == 0, output);
@@ -58,7 +58,7 @@ public class CompareCommandTests
 
         // When: run again
         var first = File.ReadAllText(Path.Combine(run, "compare.csv"));
-        var (codeA, outputA) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--out", run]);
+        var (codeA, outputA) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--ensembles", "none", "--out", run]);
 
         // Then: nothing recomputed, the same table (the recorded costs included)
         Assert.True(codeA == 0, outputA);
@@ -69,7 +69,7 @@ public class CompareCommandTests
     public async Task CompareRandomisation_CascadesFromTheHead_AndTheMapsMoveAwayFromTheTrainedOnes()
     {
         var run = Path.Combine(TestPaths.TempDir(), "randomisation");
-        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "none", "--randomisation", "--randomisation-images", "4", "--out", run]);
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "none", "--ensembles", "none", "--randomisation", "--randomisation-images", "4", "--out", run]);
 
         Assert.True(code == 0, output);
         Assert.Contains("top 1: head", output);
@@ -85,6 +85,44 @@ public class CompareCommandTests
         Assert.True(Single("integrated-gradients", "9") < Single("integrated-gradients", "1"), output);
         Assert.True(Ens("integrated-gradients", "9") < Ens("integrated-gradients", "1"), output);
         Assert.True(Directory.Exists(Path.Combine(run, "randomisation", "top-09", "run", "maps")));
+    }
+
+    [Fact]
+    public async Task Compare_EnsembleKinds_EachItsOwnStudyOnTheSameImages_CheaperToTrain()
+    {
+        // Given / When: the three cheaper kinds beside the independent ensemble, no one-model source
+        var run = Path.Combine(TestPaths.TempDir(), "kinds");
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--epochs", "2", "--sources", "none", "--out", run]);
+
+        // Then: each kind is a study of its own, on the reference's images, with its rows and its costs
+        Assert.True(code == 0, output);
+        var lines = File.ReadAllLines(Path.Combine(run, "compare.csv"));
+        var header = lines[0].Split(',');
+        int Col(string name) => Array.IndexOf(header, name);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "ensemble:frozen-trunk", "ensemble:multi-head", "ensemble:snapshot"], rows.Select(r => r[Col("source")]).Distinct().Order());
+        string Explained(string folder) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "run", "explained.json")))!["image_ids"]!.ToJsonString();
+        var reference = Explained(run);
+        double Train(string source) => double.Parse(rows.First(r => r[Col("source")] == source && r[Col("rule")] == "mean")[Col("train_s")], CultureInfo.InvariantCulture);
+        foreach (var kind in new[] { "snapshot", "multi-head", "frozen-trunk" })
+        {
+            var folder = Path.Combine(run, "ensembles", kind);
+            Assert.Equal(reference, Explained(folder));
+            Assert.True(File.Exists(Path.Combine(folder, "run", "members", "member-02.safetensors")), kind);
+            Assert.True(Train($"ensemble:{kind}") > 0, kind);
+        }
+
+        // Multi-head trains once where the reference trains three times (both after the same shared pre-training)
+        Assert.True(Train("ensemble:multi-head") < Train("ensemble"), $"{Train("ensemble:multi-head")} vs {Train("ensemble")}");
+    }
+
+    [Fact]
+    public async Task Compare_EnsembleOtherThanIndependent_IsAUserError()
+    {
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--ensemble", "snapshot", "--out", TestPaths.TempDir()]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--ensembles", output);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Chorus.Cli.Rendering;
 using Chorus.Study;
+using Chorus.Torch.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -13,6 +14,10 @@ public sealed class CompareSettings : StudyCommandSettings
     [CommandOption("--sources <LIST>")]
     [Description("One-model map sources, each making as many maps per image as the ensemble has members from member 0 alone: smoothgrad (input noise, σ = 15 % of the image's range), noisegrad (weights × N(1, 0.2²)), fusiongrad (both). Default: all three; 'none' for the rules and controls only.")]
     public string? Sources { get; init; }
+
+    [CommandOption("--ensembles <LIST>")]
+    [Description("Cheaper ensemble kinds set beside the independent ensemble, each trained and explained as its own study in OUT/ensembles/KIND on the same data and images (source ensemble:KIND): snapshot, multi-head, frozen-trunk (see --ensemble). Default: all three; 'none' for none.")]
+    public string? Ensembles { get; init; }
 
     [CommandOption("--randomisation")]
     [Description("Also run the model-parameter randomisation test (Adebayo et al. 2018): every member with its layers randomised from the output down, cascading (every depth up to 10 layers), explains the first --randomisation-images explained images; randomisation.csv and a table give the Spearman correlation of the randomised maps with the trained ones, for single members and for Ens-Avg (low: the explanation follows the model).")]
@@ -28,8 +33,27 @@ public sealed class CompareSettings : StudyCommandSettings
         : Sources.Trim() == "none" ? []
         : [.. Sources.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MapSources.Parse)];
 
+    /// <summary>The ensemble kinds asked for (independent, the reference, is always there).</summary>
+    public IReadOnlyList<EnsembleKind> KindList => Ensembles is null ? [.. EnsembleKinds.All.Where(k => k != EnsembleKind.Independent)]
+        : Ensembles.Trim() == "none" ? []
+        : [.. Ensembles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(EnsembleKinds.Parse).Distinct()];
+
     public override ValidationResult Validate()
     {
+        try
+        {
+            if (Ensemble is not null && EnsembleKinds.Parse(Ensemble) != EnsembleKind.Independent)
+            {
+                return ValidationResult.Error("--ensemble: compare's reference is the independent ensemble; give the other kinds with --ensembles.");
+            }
+
+            _ = KindList;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidationResult.Error($"--ensembles: {e.Message}");
+        }
+
         if (MembersRange is not null)
         {
             return ValidationResult.Error("--members-range: compare needs the whole ensemble.");
@@ -63,7 +87,7 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareSettin
     {
         var study = settings.ToStudySettings();
         console.Write(new Rule("[bold]Chorus compare[/]: map sources × aggregation rules × controls, against plain Ens-Avg").LeftJustified());
-        var rows = StudyCompareStage.Run(study, settings.SourceList, new SpectreStudyReporter(console), cancellationToken);
+        var rows = StudyCompareStage.Run(study, settings.SourceList, settings.KindList, new SpectreStudyReporter(console), cancellationToken);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("source", "rule", "better than plain Ens-Avg", "significantly better", "significantly worse", "train s", "explain s");
         foreach (var group in rows.GroupBy(r => (r.Source, r.Rule)))
         {

@@ -501,7 +501,7 @@ public sealed class EnsembleTrainer
                 }
 
                 optimizer.step();
-                lossSum += loss.item<float>() * idx.Length;
+                lossSum += loss.item<float>() * idx.Length * (multi?.Count ?? 1);
                 correct += multi is null ? logits.argmax(1).eq(y).sum().item<long>() : logits.argmax(2).eq(y.unsqueeze(1)).sum().item<long>();
                 seen += idx.Length * (multi?.Count ?? 1);
                 step++;
