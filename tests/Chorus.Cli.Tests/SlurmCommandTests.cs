@@ -62,6 +62,19 @@ public class SlurmCommandTests
         Assert.Contains("#SBATCH --account=lab\n", members);
     }
 
+    [Fact]
+    public async Task SubmitDryRun_MultiHead_OneArrayTaskTrainsEveryMember()
+    {
+        var run = Path.Combine(TestPaths.TempDir(), "multi");
+        var (code, output) = await CliRunner.RunAsync("slurm", "submit", "--quick", "--members", "5", "--ensemble", "multi-head", "--out", run, "--members-per-task", "2", "--dry-run");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("one training run", output);
+        var members = File.ReadAllText(Path.Combine(run, "slurm", "members.sbatch"));
+        Assert.Contains("--ensemble multi-head", members);
+        Assert.Contains("ranges=(0-4)\n", members);
+    }
+
     [Theory]
     [InlineData("--members-range", "0-1", "--members-per-task")]
     [InlineData("--members-per-task", "0", "--members-per-task must be at least 1")]

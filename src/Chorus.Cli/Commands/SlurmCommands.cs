@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Chorus.Study;
+using Chorus.Torch.Training;
 using Chorus.Study.Cluster;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -110,7 +111,15 @@ public sealed class SlurmSubmitCommand(IAnsiConsole console) : Command<SlurmSubm
             settings.Chorus ?? ThisChorus(),
             StudyArguments.From(settings),
             study.Faithfulness);
-        var result = new SlurmCluster().Submit(slurmStudy, settings.ToSlurmOptions(), settings.DryRun, settings.KeepScripts, settings.Force);
+        var options = settings.ToSlurmOptions();
+        if (study.Training.Kind.TrainsTogether() && options.MembersPerTask < study.Training.Members)
+        {
+            // Snapshot and multi-head members come out of one training run: one array task holds them all.
+            console.MarkupLine($"[yellow]--ensemble {study.Training.Kind.Name()}[/]: its members come out of one training run, so one array task trains and explains all {study.Training.Members} (--members-per-task {study.Training.Members}).");
+            options = options with { MembersPerTask = study.Training.Members };
+        }
+
+        var result = new SlurmCluster().Submit(slurmStudy, options, settings.DryRun, settings.KeepScripts, settings.Force);
         var dir = new RunLayout(slurmStudy.Out).Slurm;
         if (result.Submission is not { } s)
         {
