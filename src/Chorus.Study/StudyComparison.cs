@@ -44,13 +44,16 @@ public static class StudyComparison
 
     /// <summary>
     /// Scores <paramref name="sources"/> (maps[method][i][image] per source name, with their training and explanation
-    /// seconds) and the controls against plain Ens-Avg of <paramref name="run"/>'s ensemble.
+    /// seconds) and the controls against plain Ens-Avg of <paramref name="run"/>'s ensemble. The smoothing control's σ is
+    /// fitted on <paramref name="controlFit"/> (the members' maps of training images, [method][member][image]) when given,
+    /// otherwise cross-fitted over the explained images (<see cref="Controls.For"/>).
     /// </summary>
     public static IReadOnlyList<CompareRow> Compare(
         RunData run,
         IReadOnlyList<string> metricNames,
         IReadOnlyList<CompareSource> sources,
-        double[][]? probabilities = null)
+        double[][]? probabilities = null,
+        IReadOnlyDictionary<string, SaliencyMap[][]>? controlFit = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -62,7 +65,7 @@ public static class StudyComparison
         foreach (var method in run.Methods)
         {
             // Per method, not per part: the controls' maps (fitting σ blurs every map a dozen times) and the weighted maps.
-            var controls = Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
+            var controls = Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean, controlFit is null ? null : PerMember(controlFit[method]));
             var weightedMaps = probabilities is null ? null : Weighted(ensemble.Maps[method], probabilities);
             foreach (var part in run.Parts)
             {
@@ -236,7 +239,9 @@ public static class StudyCompareStage
             list.Add(new(source.Name(), maps, one, recorded, one));
         }
 
-        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run));
+        // The smoothing control's σ from the members' maps of training images: no test image has a say in it.
+        var fit = runner.ExplainControlFit(StudyRunner.ControlFitImages, cancellationToken);
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit);
         StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         return rows;

@@ -44,7 +44,7 @@ public sealed class EvaluateSettings : RunFolderSettings
     public string? Aggregate { get; init; }
 
     [CommandOption("--controls")]
-    [Description("Also score two controls against Ens-Avg and write controls.csv: smoothing (each member's own map blurred with a Gaussian whose σ per method makes the members' spatial autocorrelation match the ensemble map's; σ fitted on maps only, never regions, cross-fitted over two halves of the images) and centre-prior (one Gaussian at the image centre, σ = a quarter of the side). If Ens-Avg beats the smoothing control, averaging does more than smoothing.")]
+    [Description("Also score two controls against Ens-Avg and write controls.csv: smoothing (each member's own map blurred with a Gaussian whose σ per method makes the members' spatial autocorrelation match the ensemble map's; σ fitted on maps only, never regions: on every member's maps of 16 training images when `chorus compare` has made them (OUT/controls/train), otherwise cross-fitted over two halves of the explained images) and centre-prior (one Gaussian at the image centre, σ = a quarter of the side). If Ens-Avg beats the smoothing control, averaging does more than smoothing.")]
     public bool Controls { get; init; }
 
     [CommandOption("--faithfulness")]

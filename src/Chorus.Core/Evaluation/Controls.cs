@@ -1,3 +1,4 @@
+using System.Globalization;
 using Chorus.Ensembles;
 using Chorus.Explanations;
 
@@ -10,7 +11,8 @@ namespace Chorus.Evaluation;
 /// autocorrelation match the ensemble map's, scored like Exp-Avg. If Ens-Avg beats it, averaging does more than smoothing.</item>
 /// <item><b>centre prior</b>: one isotropic Gaussian at the image centre, the same for every image, scored with every metric.</item>
 /// </list>
-/// σ is chosen from maps alone, never from regions, and cross-fitted: the images are split in two halves (even and odd
+/// σ is chosen from maps alone, never from regions: on the members' maps of training images when they are given
+/// (<see cref="For"/>), otherwise cross-fitted over the scored images: they are split in two halves (even and odd
 /// positions), and the σ used on one half is fitted on the other, so no image's own maps choose its σ either.
 /// </summary>
 public static class Controls
@@ -197,13 +199,32 @@ public static class Controls
     /// Both controls' maps for one method, in the shape of the members' maps: the smoothing control's blurred members
     /// (<see cref="Smoothing"/>, with its two σ) and one member that is the centre prior for every image.
     /// </summary>
-    public static ControlMaps For(IReadOnlyList<IReadOnlyList<SaliencyMap>> maps, IEnsembleAggregator aggregator)
+    /// <param name="maps">maps[member][image] of the scored (test) images.</param>
+    /// <param name="aggregator">How the ensemble map is made.</param>
+    /// <param name="fit">
+    /// The same members' maps of other images, e.g. training images (fit[member][image]): σ is chosen on these alone, one σ
+    /// for every scored image. Null: cross-fitted over two halves of <paramref name="maps"/> (<see cref="Smoothing"/>).
+    /// </param>
+    public static ControlMaps For(IReadOnlyList<IReadOnlyList<SaliencyMap>> maps, IEnsembleAggregator aggregator, IReadOnlyList<IReadOnlyList<SaliencyMap>>? fit = null)
     {
         ArgumentNullException.ThrowIfNull(maps);
-        var (blurred, sigmaEven, sigmaOdd) = Smoothing(maps, aggregator);
         var first = maps[0][0];
         var prior = CentrePrior(first.Height, first.Width);
-        return new ControlMaps(blurred, sigmaEven, sigmaOdd, [[.. maps[0].Select(_ => prior)]]);
+        IReadOnlyList<IReadOnlyList<SaliencyMap>> centre = [[.. maps[0].Select(_ => prior)]];
+        if (fit is null)
+        {
+            var (blurred, sigmaEven, sigmaOdd) = Smoothing(maps, aggregator);
+            return new ControlMaps(blurred, sigmaEven, sigmaOdd, centre, "test images, cross-fitted: σ of the even images chosen on the odd ones and the other way round");
+        }
+
+        if (fit.Count != maps.Count)
+        {
+            throw new ArgumentException($"The fit maps have {fit.Count} members, the scored maps {maps.Count}.", nameof(fit));
+        }
+
+        var sigma = ChooseSigma(fit, aggregator, [.. Enumerable.Range(0, fit[0].Count)]);
+        IReadOnlyList<IReadOnlyList<SaliencyMap>> blurredAll = [.. maps.Select(m => (IReadOnlyList<SaliencyMap>)[.. m.Select(map => GaussianBlur(map, sigma))])];
+        return new ControlMaps(blurredAll, sigma, sigma, centre, string.Create(CultureInfo.InvariantCulture, $"{fit[0].Count} training images"));
     }
 
     private static double Mean(IEnumerable<double> values)
@@ -220,7 +241,8 @@ public static class Controls
 /// <param name="SigmaEven">σ (px) used on the images at even positions, fitted on the odd ones.</param>
 /// <param name="SigmaOdd">σ (px) used on the images at odd positions, fitted on the even ones.</param>
 /// <param name="Centre">One member whose map of every image is the centre prior.</param>
-public sealed record ControlMaps(IReadOnlyList<IReadOnlyList<SaliencyMap>> Blurred, double SigmaEven, double SigmaOdd, IReadOnlyList<IReadOnlyList<SaliencyMap>> Centre);
+/// <param name="FittedOn">Which maps chose σ: training images, or (without them) the test images cross-fitted.</param>
+public sealed record ControlMaps(IReadOnlyList<IReadOnlyList<SaliencyMap>> Blurred, double SigmaEven, double SigmaOdd, IReadOnlyList<IReadOnlyList<SaliencyMap>> Centre, string FittedOn);
 
 /// <summary>Ens-Avg against one control for one method, part and metric.</summary>
 /// <param name="Control"><c>smoothing</c> or <c>centre-prior</c>.</param>

@@ -136,6 +136,60 @@ public static class RunFolder
         return new RunData(folder, manifest, test, chosen, methods, maps, dataset.ClassNames, seed) { Format = dataset.Format, Parts = parts, Aggregator = AggregatorOf(study, folder) };
     }
 
+    /// <summary>
+    /// <paramref name="count"/> images of the run's training split (fewer when it has fewer), drawn by a seeded shuffle
+    /// (the run's seed): pixels [count,3,S,S], labels and image ids. The images the smoothing control's σ is fitted on
+    /// (<see cref="StudyRunner.ExplainControlFit"/>): never test images.
+    /// </summary>
+    public static (float[] Pixels, int[] Labels, int[] Ids) TrainingImages(RunData run, int count, string? dataOverride = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var study = ReadStudy(run.Folder, out var manifest);
+        var size = run.Test.Size;
+        var (dataset, _) = OpenDataset(manifest, study, DataDir(run.Folder, study, dataOverride), run.Seed);
+        var train = dataset.LoadSplits(size).Train;
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        new Random(unchecked((int)run.Seed) + 7_919).Shuffle(order);
+        var chosen = order.Take(Math.Min(count, train.Count)).ToArray();
+        var plane = 3 * size * size;
+        var pixels = new float[chosen.Length * plane];
+        for (var i = 0; i < chosen.Length; i++)
+        {
+            Array.Copy(train.Pixels, (long)chosen[i] * plane, pixels, (long)i * plane, plane);
+        }
+
+        return (pixels, [.. chosen.Select(i => train.Labels[i])], [.. chosen.Select(i => train.ImageIds[i])]);
+    }
+
+    /// <summary>
+    /// The member maps of the training images the smoothing control is fitted on (<c>OUT/controls/train</c>, written by
+    /// <see cref="StudyRunner.ExplainControlFit"/>) as maps[method][member][image], or null when they are not all there.
+    /// </summary>
+    public static IReadOnlyDictionary<string, SaliencyMap[][]>? ControlFitMaps(RunData run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var layout = run.Layout.ControlFit;
+        if (!File.Exists(layout.Explained))
+        {
+            return null;
+        }
+
+        var count = JsonNode.Parse(File.ReadAllText(layout.Explained))?["image_ids"]?.AsArray().Count ?? 0;
+        var maps = new Dictionary<string, SaliencyMap[][]>(StringComparer.Ordinal);
+        foreach (var method in run.Methods)
+        {
+            if (count == 0 || Enumerable.Range(0, run.Members).Any(m => !File.Exists(layout.Maps(method, m))))
+            {
+                return null;
+            }
+
+            maps[method] = [.. Enumerable.Range(0, run.Members).Select(m => LoadMaps(layout.Maps(method, m), count, run.Test.Size))];
+        }
+
+        return maps;
+    }
+
     /// <summary>A run's data from what <see cref="StudyRunner"/> holds in memory (no maps or images re-read).</summary>
     public static RunData FromMemory(string folder, LoadedSplit test, int[] chosen, IReadOnlyList<string> methods, IReadOnlyDictionary<string, SaliencyMap[][]> maps, StudyDataset dataset)
     {

@@ -80,6 +80,9 @@ public sealed record RunLayout(string Folder)
     /// <summary><c>run/costs.json</c>: seconds to train and to explain the whole ensemble, from the run that did the work.</summary>
     public string Costs => Path.Combine(Run, "costs.json");
 
+    /// <summary>The training images the smoothing control's σ is fitted on, explained by every member: <c>controls/train</c>, a folder of this layout.</summary>
+    public RunLayout ControlFit => new(Path.Combine(Folder, "controls", "train"));
+
     /// <summary>The manifest of the preparation stage (<c>chorus prepare</c>): <c>run/tasks/prepare.json</c>.</summary>
     public string PrepareManifest => Path.Combine(Run, "tasks", "prepare.json");
 

@@ -44,8 +44,9 @@ public static class RunOutputs
 
     /// <summary>
     /// Ens-Avg against the smoothing and centre-prior controls (<see cref="Chorus.Evaluation.Controls"/>) for every method ×
-    /// part × metric; writes controls.csv. σ of the smoothing control comes from the maps only, cross-fitted over two halves
-    /// of the explained images; no region is read to choose it.
+    /// part × metric; writes controls.csv. σ of the smoothing control comes from maps only, no region: from the members' maps
+    /// of training images when <c>OUT/controls/train</c> holds them (<see cref="StudyRunner.ExplainControlFit"/>, made by
+    /// <c>compare</c>), otherwise cross-fitted over two halves of the explained images.
     /// </summary>
     public static IReadOnlyList<ControlComparison> Controls(RunData run, IReadOnlyList<string> metricNames)
     {
@@ -54,11 +55,14 @@ public static class RunOutputs
         var bootstrap = new BootstrapOptions(Seed: unchecked((int)run.Seed));
         var ids = run.ImageIds;
         var rows = new List<ControlComparison>();
+        var fit = RunFolder.ControlFitMaps(run);
         foreach (var method in run.Methods)
         {
             var perMember = PerMember(run, method);
-            var controls = Chorus.Evaluation.Controls.For(perMember, run.Aggregator);
-            var smoothing = string.Create(CultureInfo.InvariantCulture, $"sigma_px={controls.SigmaEven:0.##}/{controls.SigmaOdd:0.##} (even/odd images; each fitted on the other half)");
+            var controls = Chorus.Evaluation.Controls.For(perMember, run.Aggregator, fit is null ? null : [.. fit[method]]);
+            var smoothing = fit is null
+                ? string.Create(CultureInfo.InvariantCulture, $"sigma_px={controls.SigmaEven:0.##}/{controls.SigmaOdd:0.##} (fitted on {controls.FittedOn})")
+                : string.Create(CultureInfo.InvariantCulture, $"sigma_px={controls.SigmaEven:0.##} (fitted on {controls.FittedOn})");
             var centreText = string.Create(CultureInfo.InvariantCulture, $"sigma={Chorus.Evaluation.Controls.CentrePriorSigmaFraction:0.##}*side");
             foreach (var part in run.Parts)
             {
