@@ -291,7 +291,9 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
     private EnsembleTrainer NewTrainer() => new(
         () => settings.Backbone.Create(Dataset.ClassNames.Count, settings.Widths),
         settings.Training,
-        settings.Backbone.Name == BackboneSpec.SmallCnn ? $"small-cnn[{string.Join(",", settings.Widths)}]" : settings.Backbone.Describe(),
+        settings.Backbone.Name == BackboneSpec.SmallCnn
+            ? $"small-cnn[{string.Join(",", settings.Widths)}{(settings.Backbone.Dropout > 0 ? ";" + settings.Backbone.DropoutTag : "")}]"
+            : settings.Backbone.Describe(),
         trunkCacheDir: settings.Cache ?? Layout.TrunkCache);
 
     private Trained Prepare(string command, CancellationToken cancellationToken)
