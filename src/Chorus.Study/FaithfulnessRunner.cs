@@ -195,25 +195,33 @@ public static class FaithfulnessRunner
         return [.. run.Methods.Select(method => Combine(method, perMember.Select(c => c.Methods[method]).ToList(), fractions))];
     }
 
-    /// <summary>The classifier factory the run was trained with: the manifest's backbone spec, class count and SmallCnn widths.</summary>
+    /// <summary>
+    /// The classifier factory the run was trained with: the manifest's backbone spec (<see cref="Spec"/>, with its dropout),
+    /// class count and SmallCnn widths.
+    /// </summary>
     /// <exception cref="ChorusException">The manifest's backbone cannot be read.</exception>
     public static Func<IClassifier> Factory(RunData run)
     {
-        ArgumentNullException.ThrowIfNull(run);
+        var spec = Spec(run);
         var study = run.Manifest["options"]?["study"];
-        BackboneSpec spec;
+        var widths = study?["Widths"] is JsonArray a ? a.Select(x => x!.GetValue<int>()).ToArray() : null;
+        var classes = run.ClassNames.Count;
+        return () => spec.Create(classes, widths);
+    }
+
+    /// <summary>The backbone spec the run was trained with (the manifest's <c>options.study.Backbone</c>; small-cnn when absent).</summary>
+    /// <exception cref="ChorusException">The manifest's backbone cannot be read.</exception>
+    public static BackboneSpec Spec(RunData run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
         try
         {
-            spec = study?["Backbone"]?.Deserialize<BackboneSpec>() ?? new BackboneSpec();
+            return run.Manifest["options"]?["study"]?["Backbone"]?.Deserialize<BackboneSpec>() ?? new BackboneSpec();
         }
         catch (JsonException e)
         {
             throw new ChorusException($"{run.Layout.Manifest}: options.study.Backbone cannot be read: {e.Message}");
         }
-
-        var widths = study?["Widths"] is JsonArray a ? a.Select(x => x!.GetValue<int>()).ToArray() : null;
-        var classes = run.ClassNames.Count;
-        return () => spec.Create(classes, widths);
     }
 
     private static MethodFaithfulness Combine(string method, IReadOnlyList<MethodCache> members, double[] fractions)

@@ -19,6 +19,18 @@ public enum MapSource
 
     /// <summary>FusionGrad: NoiseGrad's weights and SmoothGrad's input noise together, both drawn for map i.</summary>
     FusionGrad,
+
+    /// <summary>
+    /// Test-time augmentation: map i explains the image under augmentation i (horizontal flips × zooms 0.9, 1, 1.1 about the
+    /// centre; <see cref="Chorus.Data.Transforms.TestTimeAugmentation.List"/>) and is mapped back to the original geometry.
+    /// </summary>
+    Tta,
+
+    /// <summary>
+    /// MC-dropout (Gal &amp; Ghahramani 2016): map i explains member 0 with one fixed dropout mask i on the head's input
+    /// (<see cref="Torch.Explaining.McDropout"/>); needs members trained with dropout (<c>--dropout P</c>).
+    /// </summary>
+    McDropout,
 }
 
 /// <summary>Names and parameters of <see cref="MapSource"/>.</summary>
@@ -27,11 +39,26 @@ public static class MapSources
     /// <summary>SmoothGrad's σ as a fraction of an image's value range (max − min).</summary>
     public const double SmoothGradSigma = 0.15;
 
-    /// <summary>The one-model sources, in table order.</summary>
-    public static IReadOnlyList<MapSource> OneModel { get; } = [MapSource.SmoothGrad, MapSource.NoiseGrad, MapSource.FusionGrad];
+    /// <summary>Added to the study seed (with the map's index i) to seed map i's NoiseGrad weight noise.</summary>
+    public const long WeightNoiseSeedOffset = 104_729;
 
-    /// <summary>The command-line name: <c>ensemble</c>, <c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>.</summary>
-    public static string Name(this MapSource source) => source.ToString().ToLowerInvariant();
+    /// <summary>Added to the study seed (with the map's index i) to seed map i's SmoothGrad input noise (low 32 bits).</summary>
+    public const int InputNoiseSeedOffset = 7907;
+
+    /// <summary>Added to the study seed (with the map's index i) to seed map i's MC-dropout mask.</summary>
+    public const long DropoutMaskSeedOffset = 611_953;
+
+    /// <summary>The one-model sources, in table order.</summary>
+    public static IReadOnlyList<MapSource> OneModel { get; } = [MapSource.SmoothGrad, MapSource.NoiseGrad, MapSource.FusionGrad, MapSource.Tta, MapSource.McDropout];
+
+    /// <summary>
+    /// The one-model sources <c>chorus compare</c> runs when none are named: all of <see cref="OneModel"/>, but
+    /// <see cref="MapSource.McDropout"/> only for members trained with dropout (<paramref name="dropout"/> &gt; 0).
+    /// </summary>
+    public static IReadOnlyList<MapSource> Defaults(double dropout) => [.. OneModel.Where(s => s != MapSource.McDropout || dropout > 0)];
+
+    /// <summary>The command-line name: <c>ensemble</c>, <c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>, <c>tta</c>, <c>mc-dropout</c>.</summary>
+    public static string Name(this MapSource source) => source == MapSource.McDropout ? "mc-dropout" : source.ToString().ToLowerInvariant();
 
     /// <summary>Parses a name of <see cref="Name"/>.</summary>
     /// <exception cref="ArgumentException">Any other text.</exception>
@@ -46,14 +73,34 @@ public static class MapSources
     /// <summary>Whether map i perturbs the weights.</summary>
     public static bool NoisesWeights(this MapSource source) => source is MapSource.NoiseGrad or MapSource.FusionGrad;
 
-    /// <summary>The lines that make a source's maps what they are (kept beside them: other values refuse to reuse them).</summary>
-    public static string[] Describe(this MapSource source, int baseMember) =>
+    /// <summary>
+    /// The lines that make a source's maps what they are (kept beside them: other values refuse to reuse them). SmoothGrad,
+    /// NoiseGrad and FusionGrad write the lines they always did; <see cref="MapSource.Tta"/> adds its augmentation list
+    /// (which depends on <paramref name="maps"/> and <paramref name="seed"/>) and that the maps on disk are in the
+    /// augmented geometry; <see cref="MapSource.McDropout"/> adds <paramref name="dropout"/> and how its masks are seeded.
+    /// </summary>
+    /// <param name="source">The source.</param>
+    /// <param name="baseMember">The member whose model makes the maps.</param>
+    /// <param name="maps">Maps per image (the ensemble size n).</param>
+    /// <param name="seed">The study seed.</param>
+    /// <param name="dropout">The base member's dropout probability (MC-dropout only).</param>
+    public static string[] Describe(this MapSource source, int baseMember, int maps, long seed, double dropout = 0) =>
     [
         $"source={source.Name()}",
         string.Create(CultureInfo.InvariantCulture, $"base_member={baseMember}"),
         .. source.NoisesInput() ? [string.Create(CultureInfo.InvariantCulture, $"input_noise_sigma={SmoothGradSigma}*range")] : Array.Empty<string>(),
         .. source.NoisesWeights() ? [string.Create(CultureInfo.InvariantCulture, $"weight_noise_sigma={Torch.Explaining.NoiseGrad.DefaultSigma}")] : Array.Empty<string>(),
+        .. source == MapSource.Tta
+            ? [$"augmentations={string.Join(',', Augmentations(maps, seed).Select(a => a.Describe()))}", "stored_maps=augmented_geometry"]
+            : Array.Empty<string>(),
+        .. source == MapSource.McDropout
+            ? [string.Create(CultureInfo.InvariantCulture, $"dropout={dropout:R}"), string.Create(CultureInfo.InvariantCulture, $"dropout_masks=head_input,keep=1-p,scale=1/(1-p),seed=seed+{DropoutMaskSeedOffset}+i")]
+            : Array.Empty<string>(),
     ];
+
+    /// <summary>The test-time augmentations of <see cref="MapSource.Tta"/>: map i of <paramref name="maps"/> uses augmentation i.</summary>
+    public static IReadOnlyList<Chorus.Data.Transforms.TestTimeAugmentation> Augmentations(int maps, long seed) =>
+        Chorus.Data.Transforms.TestTimeAugmentation.List(maps, seed);
 
     /// <summary>
     /// <paramref name="pixels"/> (images of <paramref name="plane"/> values each) plus N(0, (σ·range)²) noise per value, with

@@ -11,7 +11,7 @@ using Chorus.Torch.Training;
 namespace Chorus.Study;
 
 /// <summary>One row of compare.csv: a map source with an aggregation rule (or a control), for one method, part and metric.</summary>
-/// <param name="Source"><c>ensemble</c>, a one-model source (<c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>) or a control (<c>control:smoothing</c>, <c>control:centre-prior</c>).</param>
+/// <param name="Source"><c>ensemble</c>, a one-model source (<c>smoothgrad</c>, <c>noisegrad</c>, <c>fusiongrad</c>, <c>tta</c>, <c>mc-dropout</c>) or a control (<c>control:smoothing</c>, <c>control:centre-prior</c>).</param>
 /// <param name="Rule">The aggregation rule, or <c>single</c> for the expected single map (Exp-Avg), or <c>-</c> for a control.</param>
 /// <param name="Comparison">The source's per-image scores as <c>Exp</c> against plain Ens-Avg (the ensemble's mean) as <c>Ens</c>: the paired difference is Ens-Avg − this row.</param>
 /// <param name="TrainSeconds">Seconds of training the maps needed: the whole ensemble, or one model (one member with the shared pre-training) for a one-model source and for any <c>single</c> row.</param>
@@ -213,6 +213,13 @@ public static class StudyCompareStage
         }
 
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Contains(MapSource.McDropout) && settings.Backbone.Dropout <= 0)
+        {
+            // Before the study runs: its members would be trained (or are) without dropout.
+            throw new ChorusException(StudyRunner.NoDropoutMessage(settings.Out));
+        }
+
         var runner = new StudyRunner(reporter, settings with { MemberRange = null });
         runner.Run("compare", cancellationToken);
         var layout = new RunLayout(settings.Out);

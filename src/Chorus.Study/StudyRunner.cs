@@ -292,7 +292,7 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
         () => settings.Backbone.Create(Dataset.ClassNames.Count, settings.Widths),
         settings.Training,
         settings.Backbone.Name == BackboneSpec.SmallCnn
-            ? $"small-cnn[{string.Join(",", settings.Widths)}]{(settings.Backbone.TrainStages is { } stages ? string.Create(CultureInfo.InvariantCulture, $"[stages={stages}]") : "")}"
+            ? $"small-cnn[{string.Join(",", settings.Widths)}{(settings.Backbone.Dropout > 0 ? ";" + settings.Backbone.DropoutTag : "")}]{(settings.Backbone.TrainStages is { } stages ? string.Create(CultureInfo.InvariantCulture, $"[stages={stages}]") : "")}"
             : settings.Backbone.Describe(),
         trunkCacheDir: settings.Cache ?? Layout.TrunkCache,
         // A frozen-trunk ensemble learns its trunk once, in the shared pre-training, with every stage trainable.

@@ -128,10 +128,35 @@ public class CompareCommandTests
     [Fact]
     public async Task Compare_UnknownSource_IsAUserError()
     {
-        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "mc-dropout", "--out", TestPaths.TempDir()]);
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "deep-ensemble", "--out", TestPaths.TempDir()]);
 
         Assert.Equal(2, code);
         Assert.Contains("--sources", output);
         Assert.Contains("noisegrad", output);
+        Assert.Contains("tta", output);
+        Assert.Contains("mc-dropout", output);
+    }
+
+    [Fact]
+    public async Task Compare_McDropoutWithoutDropout_IsAUserErrorNamingTheOption_BeforeAnyTraining()
+    {
+        // Given / When: mc-dropout asked for, on members that would train without dropout
+        var run = Path.Combine(TestPaths.TempDir(), "no-dropout");
+        var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "tta,mc-dropout", "--out", run]);
+
+        // Then
+        Assert.Equal(2, code);
+        Assert.Contains("--dropout", output);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void SourceList_ByDefault_HasMcDropoutOnlyWithDropout()
+    {
+        Assert.Equal(MapSources.Defaults(0), new Chorus.Cli.Commands.CompareSettings().SourceList);
+        Assert.DoesNotContain(MapSource.McDropout, new Chorus.Cli.Commands.CompareSettings().SourceList);
+        Assert.Contains(MapSource.Tta, new Chorus.Cli.Commands.CompareSettings().SourceList);
+        Assert.Contains(MapSource.McDropout, new Chorus.Cli.Commands.CompareSettings { Dropout = 0.2 }.SourceList);
+        Assert.Equal([MapSource.Tta, MapSource.McDropout], new Chorus.Cli.Commands.CompareSettings { Sources = "tta, mc-dropout" }.SourceList);
     }
 }

@@ -83,4 +83,22 @@ public class StudySettingsTests
         Assert.False(new StudyCommandSettings { Preset = "fast" }.Validate().Successful);
         Assert.False(new StudyCommandSettings { Preset = "paper", Quick = true }.Validate().Successful);
     }
+
+    [Fact]
+    public void Dropout_GoesIntoTheBackboneSpec_AndOutOfRangeIsAValidationError()
+    {
+        // Given / When
+        var given = new StudyCommandSettings { Dropout = 0.2 }.ToStudySettings();
+        var none = new StudyCommandSettings().ToStudySettings();
+
+        // Then: recorded with the backbone (so the run's manifest rebuilds the same model); absent, the spec of before
+        Assert.Equal(0.2, given.Backbone.Dropout);
+        Assert.Equal("small-cnn[dropout=0.2]", given.Backbone.Describe());
+        Assert.Equal(new BackboneSpec(), none.Backbone);
+        Assert.True(new StudyCommandSettings { Dropout = 0.5 }.Validate().Successful);
+        var error = new StudyCommandSettings { Dropout = 1 }.Validate();
+        Assert.False(error.Successful);
+        Assert.Contains("--dropout", error.Message);
+        Assert.False(new StudyCommandSettings { Dropout = -0.1 }.Validate().Successful);
+    }
 }

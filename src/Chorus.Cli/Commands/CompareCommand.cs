@@ -12,7 +12,7 @@ namespace Chorus.Cli.Commands;
 public sealed class CompareSettings : StudyCommandSettings
 {
     [CommandOption("--sources <LIST>")]
-    [Description("One-model map sources, each making as many maps per image as the ensemble has members from member 0 alone: smoothgrad (input noise, σ = 15 % of the image's range), noisegrad (weights × N(1, 0.2²)), fusiongrad (both). Default: all three; 'none' for the rules and controls only.")]
+    [Description("One-model map sources, each making as many maps per image as the ensemble has members from member 0 alone: smoothgrad (input noise, σ = 15 % of the image's range), noisegrad (weights × N(1, 0.2²)), fusiongrad (both), tta (test-time augmentation: horizontal flips × zooms 0.9, 1, 1.1 about the centre, each map mapped back to the original image), mc-dropout (one fixed dropout mask per map on the head's input; needs a study trained with --dropout P). Default: all that apply (mc-dropout only with --dropout); 'none' for the rules and controls only.")]
     public string? Sources { get; init; }
 
     [CommandOption("--ensembles <LIST>")]
@@ -29,7 +29,7 @@ public sealed class CompareSettings : StudyCommandSettings
     public int RandomisationImages { get; init; } = StudyRunner.RandomisationImages;
 
     /// <summary>The sources asked for.</summary>
-    public IReadOnlyList<MapSource> SourceList => Sources is null ? MapSources.OneModel
+    public IReadOnlyList<MapSource> SourceList => Sources is null ? MapSources.Defaults(Dropout ?? 0)
         : Sources.Trim() == "none" ? []
         : [.. Sources.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MapSources.Parse)];
 
@@ -66,7 +66,10 @@ public sealed class CompareSettings : StudyCommandSettings
 
         try
         {
-            _ = SourceList;
+            if (SourceList.Contains(MapSource.McDropout) && !(Dropout > 0))
+            {
+                return ValidationResult.Error("--sources mc-dropout needs members trained with dropout: add --dropout P (0 < P < 1, e.g. 0.2), in a new --out folder for a study trained without it.");
+            }
         }
         catch (ArgumentException e)
         {

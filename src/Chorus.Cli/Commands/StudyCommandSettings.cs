@@ -73,6 +73,10 @@ public class StudyCommandSettings : CommandSettings
     [Description("Backbone stages trained, counted from the output (0: head only; 1: last stage, e.g. ResNet layer4). Default all.")]
     public string? TrainStages { get; init; }
 
+    [CommandOption("--dropout <P>")]
+    [Description("Dropout with probability P (0 <= P < 1) on the features the head reads, while training only. Members trained with it can give compare's mc-dropout maps. Default 0 (none; run folders from before the option resume).")]
+    public double? Dropout { get; init; }
+
     [CommandOption("--backbone-lr <LR>")]
     [Description("Learning rate of the backbone (the head keeps --lr). Default: --lr.")]
     public double? BackboneLr { get; init; }
@@ -294,7 +298,7 @@ public class StudyCommandSettings : CommandSettings
             Lesions = lesions,
             ImageSize = size,
             Training = training,
-            Backbone = new BackboneSpec(EffectiveBackbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages ?? (paper && Pretrained ? "1" : null)), Weights),
+            Backbone = new BackboneSpec(EffectiveBackbone ?? BackboneSpec.SmallCnn, FeaturesTensor, ParseStages(TrainStages ?? (paper && Pretrained ? "1" : null)), Weights, Dropout: Dropout ?? 0),
             Preset = Preset,
             MemberRange = MembersRange is null ? null : Chorus.Runs.MemberRange.Parse(MembersRange),
             Aggregate = Aggregate is null ? "mean" : Chorus.Ensembles.EnsembleAggregator.Parse(Aggregate).Name,

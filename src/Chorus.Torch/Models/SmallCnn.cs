@@ -13,7 +13,9 @@ namespace Chorus.Torch.Models;
 /// </summary>
 /// <remarks>
 /// Named layers (for Grad-CAM): <c>block1</c> … <c>block4</c> (the last conv block, at 1/8 of the input size, is the
-/// default CAM layer) and <c>pooled</c> (the [N,C] features the head reads).
+/// default CAM layer) and <c>pooled</c> (the [N,C] features the head reads, before dropout).
+/// With <see cref="Dropout"/> p &gt; 0, dropout acts on the pooled features before the head in train mode only (eval
+/// mode: the identity); it has no parameters, so the checkpoint's names are the same with and without it.
 /// </remarks>
 public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableHead, ILinearHead
 {
@@ -31,16 +33,23 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
     private readonly ConvBlock _block3;
     private readonly ConvBlock _block4;
     private readonly bool _maxPool;
+    private readonly double _dropout;
 
     /// <summary>Builds the network with the given widths (default 16, 32, 64, 64) for <paramref name="numClasses"/> classes.</summary>
     /// <param name="numClasses">Number of classes K.</param>
     /// <param name="inChannels">Input channels.</param>
     /// <param name="widths">Channels of the four blocks.</param>
     /// <param name="globalMaxPool">Global max pooling (default) or global average pooling before the head.</param>
-    public SmallCnn(int numClasses, int inChannels = 3, int[]? widths = null, bool globalMaxPool = true)
+    /// <param name="dropout">Dropout probability p on the pooled features in train mode, 0 ≤ p &lt; 1; 0 (default): none.</param>
+    public SmallCnn(int numClasses, int inChannels = 3, int[]? widths = null, bool globalMaxPool = true, double dropout = 0)
         : base(nameof(SmallCnn))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "The dropout probability must be in [0, 1).");
+        }
+
         widths ??= [16, 32, 64, 64];
         if (widths.Length != 4 || widths.Any(w => w < 1))
         {
@@ -54,6 +63,7 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
         _block3 = new ConvBlock("block3", widths[1], widths[2], pool: true);
         _block4 = new ConvBlock("block4", widths[2], widths[3], pool: false);
         _maxPool = globalMaxPool;
+        _dropout = dropout;
         _features = new ModuleDict<Module<Tensor, Tensor>>();
         _features.Add(("block1", _block1));
         _features.Add(("block2", _block2));
@@ -71,6 +81,9 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
 
     /// <summary>Channel widths of the three blocks.</summary>
     public int[] Widths { get; }
+
+    /// <summary>Dropout probability on the head's input in train mode (0: none).</summary>
+    public double Dropout => _dropout;
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerNames => Layers;
@@ -123,7 +136,8 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
         var x3 = _block3.call(x2);
         var x4 = _block4.call(x3);
         var pooled = _maxPool ? x4.amax([2, 3]) : x4.mean([2, 3]);
-        var logits = _head.call(pooled);
+        // No dropout call at all when p = 0, so training draws the same random numbers as before the option existed.
+        var logits = _head.call(_dropout > 0 ? functional.dropout(pooled, _dropout, training) : pooled);
         var captured = layer switch
         {
             "block1" => x1,

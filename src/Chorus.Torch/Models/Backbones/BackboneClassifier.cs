@@ -26,7 +26,8 @@ public enum InputPreprocessing
 /// <remarks>
 /// Layer names are the backbone's tensors plus <c>features</c> (the pooled [N,F] the head reads). Stages the
 /// options leave frozen get <c>requires_grad = false</c> and stay in eval mode (frozen BatchNorm statistics)
-/// when the classifier is put in train mode.
+/// when the classifier is put in train mode. With <see cref="Dropout"/> p &gt; 0, dropout acts on the pooled features
+/// before the head in train mode only; it has no parameters, so the state-dict keys are the same with and without it.
 /// </remarks>
 public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IResettableHead, IHasHead, ILinearHead
 {
@@ -38,6 +39,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
     private readonly IFeatureBackbone _source;
     private readonly string[] _layers;
     private readonly HashSet<string> _frozen;
+    private readonly double _dropout;
 
     /// <param name="backbone">The feature extractor; the classifier owns and disposes it.</param>
     /// <param name="numClasses">K.</param>
@@ -46,11 +48,17 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
     /// How many of the backbone's last stages are trained: 0 freezes the whole backbone (only the head trains),
     /// 1 the last stage (e.g. ResNet layer4), …; <c>null</c> (default): all of them.
     /// </param>
-    public BackboneClassifier(IFeatureBackbone backbone, int numClasses, InputPreprocessing preprocessing, int? trainStages = null)
+    /// <param name="dropout">Dropout probability p on the pooled features in train mode, 0 ≤ p &lt; 1; 0 (default): none.</param>
+    public BackboneClassifier(IFeatureBackbone backbone, int numClasses, InputPreprocessing preprocessing, int? trainStages = null, double dropout = 0)
         : base(nameof(BackboneClassifier))
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "The dropout probability must be in [0, 1).");
+        }
+
         if (trainStages is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(trainStages), trainStages, "The number of trained stages must be 0 or more.");
@@ -61,6 +69,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         NumClasses = numClasses;
         Preprocessing = preprocessing;
         TrainStages = trainStages;
+        _dropout = dropout;
         _layers = [.. backbone.LayerNames, FeaturesLayer];
         _head = Linear(backbone.FeatureDim, numClasses);
         register_module("backbone", _backbone);
@@ -88,6 +97,9 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
     /// <summary>Trained backbone stages (<c>null</c>: all).</summary>
     public int? TrainStages { get; }
+
+    /// <summary>Dropout probability on the head's input in train mode (0: none).</summary>
+    public double Dropout => _dropout;
 
     /// <summary>
     /// The backbone tensor that ends the frozen trunk (the frozen stages; with no trained stage, the features), when the
@@ -135,7 +147,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         var cut = TrunkCut ?? throw new InvalidOperationException("This classifier has no frozen trunk to split off.");
         using var scope = NewDisposeScope();
         var features = Pool(((ISplittableBackbone)_source).FeaturesFrom(cut, trunk));
-        return _head.call(features).MoveToOuterDisposeScope();
+        return _head.call(DropOut(features)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The feature extractor.</summary>
@@ -234,7 +246,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
         var x = Preprocess(input, Preprocessing);
         var inner = layer is null or FeaturesLayer ? null : layer;
         var features = Pool(_source.Features(x, inner, out var act));
-        var logits = _head.call(features);
+        var logits = _head.call(DropOut(features));
         if (layer == FeaturesLayer)
         {
             activation = features.MoveToOuterDisposeScope();
@@ -246,6 +258,9 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
 
         return logits.MoveToOuterDisposeScope();
     }
+
+    // No dropout call at all when p = 0, so training draws the same random numbers as before the option existed.
+    private Tensor DropOut(Tensor features) => _dropout > 0 ? functional.dropout(features, _dropout, training) : features;
 
     private static Tensor Pool(Tensor features) =>
         features.dim() == 4 ? features.mean([2, 3]) : features.dim() != 2 ? features.flatten(1) : features;

@@ -14,12 +14,14 @@ namespace Chorus.Torch.Models;
 /// <param name="TrainStages">Trained backbone stages counted from the output side (0: head only); <c>null</c>: all.</param>
 /// <param name="Weights">For TorchVision architectures: a PyTorch state_dict (<c>.safetensors</c> or <c>.pt</c>/<c>.pth</c>) loaded into the backbone (its <c>fc.*</c> skipped).</param>
 /// <param name="Preprocessing">Input conversion; <c>null</c>: the backbone's own (ImageNet RGB for TorchVision and ONNX files, BGR 0–255 for resnet18-imagenet).</param>
+/// <param name="Dropout">Dropout probability p on the features the head reads, in train mode only (0 ≤ p &lt; 1; 0: none). Members trained with it can be a source of MC-dropout maps.</param>
 public sealed record BackboneSpec(
     string Name = BackboneSpec.SmallCnn,
     string? FeaturesTensor = null,
     int? TrainStages = null,
     string? Weights = null,
-    InputPreprocessing? Preprocessing = null)
+    InputPreprocessing? Preprocessing = null,
+    double Dropout = 0)
 {
     /// <summary>The default backbone.</summary>
     public const string SmallCnn = "small-cnn";
@@ -69,12 +71,28 @@ public sealed record BackboneSpec(
         {
             throw new ArgumentException("--train-stages: small-cnn has 4 blocks; train 0–4 of them (or all).");
         }
+
+        if (!(Dropout >= 0 && Dropout < 1))
+        {
+            throw new ArgumentException(FormattableString.Invariant($"--dropout must be at least 0 and below 1 (got {Dropout})."));
+        }
     }
 
-    /// <summary>A stable description recorded in checkpoints and fingerprints.</summary>
+    /// <summary>
+    /// A stable description recorded in checkpoints and fingerprints: <c>small-cnn</c>, <c>small-cnn[dropout=0.2]</c>,
+    /// <c>resnet18[stages=1;…;pre=default]</c>, <c>resnet18[stages=1;…;pre=default;dropout=0.2]</c>. Without dropout it is
+    /// what it was before the option existed, so older run folders still resume.
+    /// </summary>
     public string Describe() => Name == SmallCnn
-        ? TrainStages is { } stages ? FormattableString.Invariant($"{SmallCnn}[stages={stages}]") : SmallCnn
-        : FormattableString.Invariant($"{Name}[stages={(TrainStages?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all")};features={FeaturesTensor ?? "-"};weights={(Weights is null ? "-" : Path.GetFileName(Weights))};pre={Preprocessing?.ToString() ?? "default"}]");
+        ? string.Join(';', new[] { TrainStages is { } stages ? FormattableString.Invariant($"stages={stages}") : "", DropoutTag }.Where(t => t.Length > 0)) is { Length: > 0 } tags ? $"{SmallCnn}[{tags}]" : SmallCnn
+        : FormattableString.Invariant($"{Name}[stages={(TrainStages?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all")};features={FeaturesTensor ?? "-"};weights={(Weights is null ? "-" : Path.GetFileName(Weights))};pre={Preprocessing?.ToString() ?? "default"}{(Dropout > 0 ? ";" + DropoutTag : "")}]");
+
+    /// <summary>
+    /// <c>dropout=P</c> (round-trip formatting) when <see cref="Dropout"/> is above 0, else empty: the part of a description
+    /// that dropout adds.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string DropoutTag => Dropout > 0 ? FormattableString.Invariant($"dropout={Dropout:R}") : "";
 
     /// <summary>
     /// The classifier a shared pre-training trains before members freeze their trunk: <see cref="Create"/>'s architecture
@@ -84,7 +102,7 @@ public sealed record BackboneSpec(
     {
         Validate();
         return Name == SmallCnn && TrainStages is not null
-            ? new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, trainStages: null)
+            ? new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, trainStages: null, Dropout)
             : (this with { TrainStages = null }).Create(numClasses, smallCnnWidths);
     }
 
@@ -101,8 +119,8 @@ public sealed record BackboneSpec(
         {
             // With trained stages, the same network as a backbone that freezes its first blocks and splits after them.
             return TrainStages is null
-                ? new SmallCnn(numClasses, widths: smallCnnWidths)
-                : new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, TrainStages);
+                ? new SmallCnn(numClasses, widths: smallCnnWidths, dropout: Dropout)
+                : new BackboneClassifier(new SmallCnnBackbone(smallCnnWidths), numClasses, Preprocessing ?? InputPreprocessing.None, TrainStages, Dropout);
         }
 
         IFeatureBackbone backbone;
@@ -139,7 +157,7 @@ public sealed record BackboneSpec(
 
         try
         {
-            return new BackboneClassifier(backbone, numClasses, Preprocessing ?? preprocessing, TrainStages);
+            return new BackboneClassifier(backbone, numClasses, Preprocessing ?? preprocessing, TrainStages, Dropout);
         }
         catch
         {
