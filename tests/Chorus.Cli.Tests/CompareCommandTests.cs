@@ -56,6 +56,22 @@ public class CompareCommandTests
 
         System.Xml.Linq.XDocument.Parse(File.ReadAllText(Path.Combine(run, "compare.svg")));
 
+        // The smoothing control's σ was fitted on training images explained by every member, none of them a test image
+        var fit = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "controls", "train", "run", "explained.json")))!;
+        Assert.Equal("train", fit["split"]!.GetValue<string>());
+        var fitIds = fit["image_ids"]!.AsArray().Select(n => n!.GetValue<int>()).ToList();
+        Assert.Equal(StudyRunner.ControlFitImages, fitIds.Count);
+        var testIds = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "run", "explained.json")))!["image_ids"]!.AsArray().Select(n => n!.GetValue<int>());
+        Assert.Empty(fitIds.Intersect(testIds));
+        var isTraining = File.ReadAllLines(Path.Combine(run, "data", "train_test_split.txt")).Select(l => l.Split(' ')).ToDictionary(f => int.Parse(f[0], CultureInfo.InvariantCulture), f => f[1] == "1");
+        Assert.All(fitIds, id => Assert.True(isTraining[id], $"image {id} is not a training image"));
+        Assert.True(File.Exists(Path.Combine(run, "controls", "train", "run", "maps", "saliency", "member-02.npy")));
+
+        // and evaluate --controls uses those maps, and says so
+        var (codeE, outputE) = await CliRunner.RunAsync(["evaluate", "--run", run, "--controls", "--orders", "2"]);
+        Assert.True(codeE == 0, outputE);
+        Assert.Contains($"fitted on {StudyRunner.ControlFitImages} training images", File.ReadAllText(Path.Combine(run, "controls.csv")));
+
         // When: run again
         var first = File.ReadAllText(Path.Combine(run, "compare.csv"));
         var (codeA, outputA) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--ensembles", "none", "--out", run]);

@@ -74,6 +74,33 @@ public class ControlsTests
     }
 
     [Fact]
+    public void For_WithTrainingMaps_SigmaIsChosenWithoutTestImages()
+    {
+        // Given: members' maps of 4 training images, whose ensemble is member 0 blurred with σ = 3
+        var train = Enumerable.Range(0, 3).Select(j => (IReadOnlyList<SaliencyMap>)[.. Enumerable.Range(0, 4).Select(i => Noise(24, 24, seed: 100 + (10 * j) + i))]).ToList();
+        var aggregator = new BlurFirstAggregator(3);
+
+        // and two unrelated sets of test maps: white noise, and maps already very smooth
+        var noisy = Enumerable.Range(0, 3).Select(j => (IReadOnlyList<SaliencyMap>)[.. Enumerable.Range(0, 6).Select(i => Noise(24, 24, seed: (10 * j) + i))]).ToList();
+        var smooth = noisy.Select(m => (IReadOnlyList<SaliencyMap>)[.. m.Select(map => Controls.GaussianBlur(map, 8))]).ToList();
+
+        // When
+        var a = Controls.For(noisy, aggregator, train);
+        var b = Controls.For(smooth, aggregator, train);
+
+        // Then: one σ, from the training maps alone, whatever the test maps are; every test map blurred with it
+        Assert.Equal(3, a.SigmaEven);
+        Assert.Equal(a.SigmaEven, a.SigmaOdd);
+        Assert.Equal(a.SigmaEven, b.SigmaEven);
+        Assert.Equal("4 training images", a.FittedOn);
+        Assert.Equal(Controls.GaussianBlur(noisy[2][5], 3).Values, a.Blurred[2][5].Values);
+
+        // while cross-fitting on the test maps themselves (no training maps) would have chosen differently for the two sets
+        Assert.NotEqual(Controls.For(noisy, aggregator).SigmaEven, Controls.For(smooth, aggregator).SigmaEven);
+        Assert.Throws<ArgumentException>(() => Controls.For(noisy, aggregator, train.Take(2).ToList()));
+    }
+
+    [Fact]
     public void ControlComparison_EnsBetter_FollowsTheMetricsDirection()
     {
         var higher = ResultTables.Compare("p", "m", MetricEvaluation.FromScores("pearson", true, [0.5, 0.6], [0.1, 0.2]), 0);
