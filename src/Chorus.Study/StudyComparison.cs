@@ -53,7 +53,8 @@ public static class StudyComparison
         IReadOnlyList<string> metricNames,
         IReadOnlyList<CompareSource> sources,
         double[][]? probabilities = null,
-        IReadOnlyDictionary<string, SaliencyMap[][]>? controlFit = null)
+        IReadOnlyDictionary<string, SaliencyMap[][]>? controlFit = null,
+        double[]? validationAccuracies = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -67,6 +68,8 @@ public static class StudyComparison
             // Per method, not per part: the controls' maps (fitting σ blurs every map a dozen times) and the weighted maps.
             var controls = Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean, controlFit is null ? null : PerMember(controlFit[method]));
             var weightedMaps = probabilities is null ? null : Weighted(ensemble.Maps[method], probabilities);
+            var accuracyMaps = validationAccuracies is null ? null
+                : Weighted(ensemble.Maps[method], [.. validationAccuracies.Select(a => Enumerable.Repeat(a, ensemble.Maps[method][0].Length).ToArray())]);
             foreach (var part in run.Parts)
             {
                 var rois = run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask).ToList();
@@ -98,6 +101,13 @@ public static class StudyComparison
                     rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, ProbabilityWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
                 }
 
+                // Validation-accuracy-weighted mean: member j weighs acc_j / Σ_k acc_k, the accuracies measured on held-out images that are not scored.
+                if (accuracyMaps is not null)
+                {
+                    var weighted = plain.Evaluate(accuracyMaps, rois, ids);
+                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, AccuracyWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                }
+
                 // The controls beside the ensemble: its members' maps blurred, and one centre prior for every image.
                 var smooth = plain.Evaluate(controls.Blurred, rois, ids);
                 var centre = plain.Evaluate(controls.Centre, rois, ids);
@@ -111,6 +121,22 @@ public static class StudyComparison
 
     /// <summary>The rule name of the probability-weighted mean.</summary>
     public const string ProbabilityWeighted = "prob-weighted";
+
+    /// <summary>The rule name of the validation-accuracy-weighted mean.</summary>
+    public const string AccuracyWeighted = "acc-weighted";
+
+    /// <summary>Weights w_j = a_j / Σ_k a_k of <paramref name="accuracies"/> (equal weights when they are all 0); they sum to one.</summary>
+    public static double[] AccuracyWeights(IReadOnlyList<double> accuracies)
+    {
+        ArgumentNullException.ThrowIfNull(accuracies);
+        if (accuracies.Any(a => !(a >= 0) || double.IsInfinity(a)))
+        {
+            throw new ArgumentException("Accuracies must be finite and non-negative.", nameof(accuracies));
+        }
+
+        var total = accuracies.Sum();
+        return [.. accuracies.Select(a => total > 0 ? a / total : 1.0 / accuracies.Count)];
+    }
 
     /// <summary>
     /// Each member's map of image i scaled by n · w_j(i), w_j(i) = p_j(i) / Σ_k p_k(i), so that the plain mean of the
@@ -248,7 +274,11 @@ public static class StudyCompareStage
 
         // The smoothing control's σ from the members' maps of training images: no test image has a say in it.
         var fit = runner.ExplainControlFit(StudyRunner.ControlFitImages, cancellationToken);
-        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit);
+        var (accuracies, heldOut) = HeldOutAccuracies(run);
+        reporter.Message(heldOut > 0 ? StudyMessageKind.Info : StudyMessageKind.Warning, heldOut > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"acc-weighted: member accuracies on the {heldOut} test images not explained (held out from scoring): {string.Join(" ", accuracies!.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}.")
+            : "acc-weighted left out: every test image is explained, so none is left to measure the members' accuracy on without the scored images.");
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit, accuracies);
         StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         return rows;
@@ -273,6 +303,40 @@ public static class StudyCompareStage
         var layout = new RunLayout(out_);
         var (train, explain) = StudyComparison.EnsembleCosts(layout);
         return new CompareSource($"{MapSource.Ensemble.Name()}:{kind.Name()}", run.Maps, train, explain, StudyComparison.OneMemberTrainSeconds(layout, train, run.Members));
+    }
+
+    /// <summary>
+    /// Each member's accuracy on the test images that are not explained (a validation set: the members never trained on
+    /// them, and no scored image or region is among them), and how many there are; null accuracies when there are none.
+    /// </summary>
+    public static (double[]? Accuracies, int Images) HeldOutAccuracies(RunData run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var explained = run.Chosen.ToHashSet();
+        var held = Enumerable.Range(0, run.Test.Count).Where(i => !explained.Contains(i)).ToArray();
+        if (held.Length == 0)
+        {
+            return (null, 0);
+        }
+
+        var size = run.Test.Size;
+        var plane = 3 * size * size;
+        var pixels = new float[held.Length * plane];
+        for (var i = 0; i < held.Length; i++)
+        {
+            Array.Copy(run.Test.Pixels, (long)held[i] * plane, pixels, (long)i * plane, plane);
+        }
+
+        var factory = FaithfulnessRunner.Factory(run);
+        using var set = Chorus.Torch.Training.ImageTensorSet.FromArrays(pixels, [.. held.Select(i => run.Test.Labels[i])], 3, size, size);
+        var accuracies = new double[run.Members];
+        for (var m = 0; m < run.Members; m++)
+        {
+            using var model = EnsembleTrainer.LoadMember(factory, run.Layout.Run, m);
+            accuracies[m] = EnsembleTrainer.Accuracy(model, set);
+        }
+
+        return (accuracies, held.Length);
     }
 
     /// <summary>probabilities[member][image]: each member's softmax probability of the explained class (the label) on each explained image.</summary>

@@ -21,16 +21,18 @@ public class CompareCommandTests
         var run = Path.Combine(TestPaths.TempDir(), "compare");
         var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--ensembles", "none", "--out", run]);
 
-        // Then: (3 sources × (5 rules + the single map) + the probability-weighted ensemble + 2 controls) × 2 methods × 2 parts × 2 metrics rows
+        // Then: (3 sources × (5 rules + the single map) + the probability- and accuracy-weighted ensembles + 2 controls) × 2 methods × 2 parts × 2 metrics rows
         Assert.True(code == 0, output);
         Assert.Contains("(the reference)", output);
         var lines = File.ReadAllLines(Path.Combine(run, "compare.csv"));
         Assert.Equal(StudyComparison.Header, lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
-        Assert.Equal(((3 * 6) + 1 + 2) * 2 * 2 * 2, rows.Count);
+        Assert.Equal(((3 * 6) + 2 + 2) * 2 * 2 * 2, rows.Count);
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
         Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "prob-weighted");
+        Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "acc-weighted");
+        Assert.Contains("acc-weighted: member accuracies on the 42 test images not explained", output);
         Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order());
 
         // The reference against itself: no difference
