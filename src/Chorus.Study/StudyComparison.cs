@@ -184,6 +184,69 @@ public static class StudyComparison
             };
         }));
 
+    /// <summary>Path of compare.csv in a compared run folder.</summary>
+    public static string CsvPath(string folder) => Path.Combine(folder, "compare.csv");
+
+    /// <summary>Path of compare.json (the notes of the last comparison: how σ and the weights were fitted) in a run folder.</summary>
+    public static string NotesPath(string folder) => Path.Combine(folder, "compare.json");
+
+    /// <summary>
+    /// The report's compare section from <c>compare.csv</c> (and compare.json's notes) in <paramref name="folder"/>: per
+    /// source × rule, how many comparisons beat plain Ens-Avg, and the quality-vs-cost panels; null when there is no compare.csv.
+    /// </summary>
+    /// <exception cref="InvalidDataException">compare.csv is malformed (the message names the file and line).</exception>
+    public static Chorus.Reports.Html.ComparisonReport? ReadReport(string folder)
+    {
+        var path = CsvPath(folder);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var cols = Header.Split(',');
+        int Col(string name) => Array.IndexOf(cols, name);
+        var parsed = Csv.Read(path, Header).Select(row =>
+        {
+            var (line, f) = row;
+            double D(string c) => f[Col(c)].Length == 0 ? double.NaN : Csv.ParseDouble(f[Col(c)], path, line, c);
+            var higher = Csv.ParseBool(f[Col("higher_is_better")], path, line, "higher_is_better");
+            var gain = D("diff_vs_ens_avg") * (higher ? 1 : -1);
+            return (Source: f[Col("source")], Rule: f[Col("rule")], Metric: f[Col("metric")], Part: f[Col("part")], Gain: gain, P: D("wilcoxon_p"), Train: D("train_s"), Explain: D("explain_s"));
+        }).ToList();
+        var rows = parsed.GroupBy(r => (r.Source, r.Rule)).Select(g => new Chorus.Reports.Html.ComparisonSummaryRow(
+            g.Key.Source,
+            g.Key.Rule,
+            g.Count(r => r.Gain > 0),
+            g.Count(),
+            g.Count(r => r.Gain > 0 && r.P < 0.05),
+            g.Count(r => r.Gain < 0 && r.P < 0.05),
+            g.First().Train,
+            g.First().Explain)).ToList();
+        var panels = parsed.GroupBy(r => (r.Metric, r.Part)).Select(g => new QualityCostPanel(
+            $"{g.Key.Metric} · {g.Key.Part}",
+            [.. g.GroupBy(r => (r.Source, r.Rule)).Select(s => new QualityCostPoint(
+                s.Key.Rule == "-" ? s.Key.Source : $"{s.Key.Source}/{s.Key.Rule}",
+                s.First().Train + s.First().Explain,
+                s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))])).ToList();
+        var notes = new List<string>();
+        foreach (var control in new[] { "control:smoothing", "control:centre-prior" })
+        {
+            var c = parsed.Where(r => r.Source == control && double.IsFinite(r.Gain)).ToList();
+            if (c.Count > 0)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"Ens-Avg beats the {control["control:".Length..]} control in {c.Count(r => r.Gain < 0)} of {c.Count} comparisons ({c.Count(r => r.Gain < 0 && r.P < 0.05)} with p < 0.05); the control beats it in {c.Count(r => r.Gain > 0)} ({c.Count(r => r.Gain > 0 && r.P < 0.05)} with p < 0.05)."));
+            }
+        }
+
+        var notesPath = NotesPath(folder);
+        if (File.Exists(notesPath) && JsonNode.Parse(File.ReadAllText(notesPath))?["notes"] is JsonArray saved)
+        {
+            notes.AddRange(saved.Select(n => n!.GetValue<string>()));
+        }
+
+        return new Chorus.Reports.Html.ComparisonReport(rows, panels, notes);
+    }
+
     /// <summary>The ensemble's training and explanation seconds from <c>run/costs.json</c> (NaN when not recorded).</summary>
     public static (double Train, double Explain) EnsembleCosts(RunLayout layout)
     {
@@ -275,12 +338,22 @@ public static class StudyCompareStage
         // The smoothing control's σ from the members' maps of training images: no test image has a say in it.
         var fit = runner.ExplainControlFit(StudyRunner.ControlFitImages, cancellationToken);
         var (accuracies, heldOut) = HeldOutAccuracies(run);
-        reporter.Message(heldOut > 0 ? StudyMessageKind.Info : StudyMessageKind.Warning, heldOut > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"acc-weighted: member accuracies on the {heldOut} test images not explained (held out from scoring): {string.Join(" ", accuracies!.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}.")
-            : "acc-weighted left out: every test image is explained, so none is left to measure the members' accuracy on without the scored images.");
+        var accuracyNote = heldOut > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"acc-weighted: each member weighs its accuracy on the {heldOut} test images that are not explained (held out from scoring) over the sum: {string.Join(" ", accuracies!.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}.")
+            : "acc-weighted left out: every test image is explained, so none is left to measure the members' accuracy on without the scored images.";
+        reporter.Message(heldOut > 0 ? StudyMessageKind.Info : StudyMessageKind.Warning, accuracyNote);
         var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit, accuracies);
-        StudyComparison.Write(Path.Combine(settings.Out, "compare.csv"), rows);
+        StudyComparison.Write(StudyComparison.CsvPath(settings.Out), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
+        var fitCount = fit.Values.First()[0].Length;
+        Chorus.IO.AtomicFile.WriteAllText(StudyComparison.NotesPath(settings.Out), new JsonObject
+        {
+            ["notes"] = new JsonArray(
+                string.Create(CultureInfo.InvariantCulture, $"Smoothing control: σ per method chosen on every member's maps of {fitCount} training images (no test image, map or region), so that the blurred members' spatial autocorrelation matches the ensemble map's."),
+                accuracyNote,
+                "prob-weighted: member j weighs its softmax probability of the image's class over the sum (per image; model outputs only). crh: truth discovery from the median, 20 rounds. agg-var: mean / (std + 0.1) on max-abs-scaled maps."),
+        }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        RunOutputs.Report(run, runner.Settings.Figures);
         return rows;
     }
 

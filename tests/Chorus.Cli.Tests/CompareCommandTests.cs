@@ -32,7 +32,7 @@ public class CompareCommandTests
         int Col(string name) => Array.IndexOf(header, name);
         Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "prob-weighted");
         Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "acc-weighted");
-        Assert.Contains("acc-weighted: member accuracies on the 42 test images not explained", output);
+        Assert.Contains("its accuracy on the 42 test images that are not explained", output);
         Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order());
 
         // The reference against itself: no difference
@@ -68,6 +68,14 @@ public class CompareCommandTests
         var isTraining = File.ReadAllLines(Path.Combine(run, "data", "train_test_split.txt")).Select(l => l.Split(' ')).ToDictionary(f => int.Parse(f[0], CultureInfo.InvariantCulture), f => f[1] == "1");
         Assert.All(fitIds, id => Assert.True(isTraining[id], $"image {id} is not a training image"));
         Assert.True(File.Exists(Path.Combine(run, "controls", "train", "run", "maps", "saliency", "member-02.npy")));
+
+        // The report has the compare section: the table, the notes, the quality-vs-cost plot
+        var html = File.ReadAllText(Path.Combine(run, "report.html"));
+        Assert.Contains("<section id=\"compare\">", html);
+        Assert.Contains("noisegrad", html);
+        Assert.Contains("Ens-Avg beats the smoothing control in", html);
+        Assert.Contains($"maps of {StudyRunner.ControlFitImages} training images", html);
+        Assert.Contains("Pareto front", html);
 
         // and evaluate --controls uses those maps, and says so
         var (codeE, outputE) = await CliRunner.RunAsync(["evaluate", "--run", run, "--controls", "--orders", "2"]);

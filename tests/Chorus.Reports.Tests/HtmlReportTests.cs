@@ -15,6 +15,37 @@ public class HtmlReportTests
     }
 
     [Fact]
+    public void Render_Comparison_SectionWithTableNotesAndPlot_OnlyWhenCompared()
+    {
+        // Given: a compared run with the reference, one rule that wins 3 of 4 and a source named like markup
+        var comparison = new ComparisonReport(
+            [
+                new ComparisonSummaryRow("ensemble", "mean", 0, 4, 0, 0, 40, 10),
+                new ComparisonSummaryRow("ensemble", "median", 3, 4, 1, 0, 40, 10),
+                new ComparisonSummaryRow("<b>odd</b>", "mean", 1, 4, 0, 2, 4, double.NaN),
+            ],
+            [new Figures.QualityCostPanel("pearson · beak", [new("ensemble/mean", 50, 0), new("ensemble/median", 50, 0.1), new("<b>odd</b>/mean", 4, -0.2)])],
+            ["Smoothing control: σ from 16 training images."]);
+
+        // When
+        var (html, _) = HtmlReport.Render(ReportSamples.Model() with { Comparison = comparison });
+        var (plain, _) = HtmlReport.Render(ReportSamples.Model());
+
+        // Then
+        var section = html[html.IndexOf("<section id=\"compare\">", StringComparison.Ordinal)..html.IndexOf("<section id=\"curves\">", StringComparison.Ordinal)];
+        Assert.Contains("<a href=\"#compare\">", html);
+        Assert.Contains("(the reference)", section);
+        Assert.Contains("<td class=\"better\">3 of 4</td>", section);
+        Assert.Contains("&lt;b&gt;odd&lt;/b&gt;", section);
+        Assert.DoesNotContain("<b>odd</b>", section);
+        Assert.Contains("σ from 16 training images.", section);
+        Assert.Contains("<svg", section);
+        Assert.Contains("#d62728", section);                 // the Pareto front
+        Assert.Contains("<td>–</td>", section);              // an unknown cost
+        Assert.DoesNotContain("id=\"compare\"", plain);
+    }
+
+    [Fact]
     public void Render_ClassNameWithScript_IsEscapedEverywhere()
     {
         // Given

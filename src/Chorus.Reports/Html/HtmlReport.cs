@@ -37,7 +37,27 @@ public sealed record ReportModel
 
     /// <summary>The run's manifest.json, or null.</summary>
     public JsonNode? Manifest { get; init; }
+
+    /// <summary><c>chorus compare</c>'s results (compare.csv summarised), or null when the run was not compared.</summary>
+    public ComparisonReport? Comparison { get; init; }
 }
+
+/// <summary>One source × rule of <c>chorus compare</c>, over every method × part × metric.</summary>
+/// <param name="Source"><c>ensemble</c>, <c>ensemble:KIND</c>, a one-model source or a control.</param>
+/// <param name="Rule">The aggregation rule, <c>single</c>, or <c>-</c> for a control.</param>
+/// <param name="Better">Comparisons in which its mean is better than plain Ens-Avg's.</param>
+/// <param name="Total">Comparisons.</param>
+/// <param name="SignificantlyBetter">Of those better, with Wilcoxon p &lt; 0.05.</param>
+/// <param name="SignificantlyWorse">Worse with Wilcoxon p &lt; 0.05.</param>
+/// <param name="TrainSeconds">Training seconds its maps needed.</param>
+/// <param name="ExplainSeconds">Explanation seconds its maps needed.</param>
+public sealed record ComparisonSummaryRow(string Source, string Rule, int Better, int Total, int SignificantlyBetter, int SignificantlyWorse, double TrainSeconds, double ExplainSeconds);
+
+/// <summary>The compare section: a row per source × rule and the quality-vs-cost panels.</summary>
+/// <param name="Rows">Source × rule rows, in compare.csv's order.</param>
+/// <param name="Panels">One panel per metric and part: gain over plain Ens-Avg (mean over methods) against cost.</param>
+/// <param name="Notes">Lines shown under the table (how σ and the weights were fitted), plain text.</param>
+public sealed record ComparisonReport(IReadOnlyList<ComparisonSummaryRow> Rows, IReadOnlyList<Figures.QualityCostPanel> Panels, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Renders a run as ONE self-contained HTML page: no scripts, no network; plots are inline SVG, figures are PNG
@@ -51,6 +71,9 @@ public static class HtmlReport
 
     /// <summary>Id of the faithfulness section, present when <see cref="ReportModel.Faithfulness"/> is not empty.</summary>
     public const string FaithfulnessSectionId = "faithfulness";
+
+    /// <summary>Id of the compare section, present when <see cref="ReportModel.Comparison"/> is set.</summary>
+    public const string CompareSectionId = "compare";
 
     /// <summary>The page and the plots (file name → SVG text) it shows.</summary>
     public static (string Html, IReadOnlyDictionary<string, string> Plots) Render(ReportModel model)
@@ -71,10 +94,15 @@ public static class HtmlReport
         sb.Append("<h1>Chorus report: ").Append(Escape(model.Title)).Append("</h1>\n");
         sb.Append("<p class=\"lead\">Ens-Avg is the metric of the ensemble's averaged map; Exp-Avg is the mean over members of each member's metric. ")
           .Append("The better mean of each pair is highlighted; p is the two-sided Wilcoxon signed-rank test of the per-image differences.</p>\n");
-        IEnumerable<string> nav = model.Faithfulness.Count > 0 ? [SectionIds[0], FaithfulnessSectionId, .. SectionIds.Skip(1)] : SectionIds;
+        IEnumerable<string> nav = [
+            SectionIds[0],
+            .. model.Faithfulness.Count > 0 ? [FaithfulnessSectionId] : Array.Empty<string>(),
+            .. model.Comparison is not null ? [CompareSectionId] : Array.Empty<string>(),
+            .. SectionIds.Skip(1)];
         sb.Append("<nav>").AppendJoin(" · ", nav.Select(id => $"<a href=\"#{id}\">{id}</a>")).Append("</nav>\n");
         ResultsSection(sb, model);
         FaithfulnessSection(sb, model, plots);
+        ComparisonSection(sb, model.Comparison);
         CurvesSection(sb, model, plots);
         DistributionSection(sb, model, plots);
         GallerySection(sb, model);
@@ -204,6 +232,54 @@ public static class HtmlReport
 
         sb.Append("</div></section>\n");
     }
+
+    private static void ComparisonSection(StringBuilder sb, ComparisonReport? comparison)
+    {
+        if (comparison is null)
+        {
+            return;
+        }
+
+        sb.Append("<section id=\"compare\"><h2>Sources, rules and controls against plain Ens-Avg</h2>\n<p>Each row sets one source of maps ")
+          .Append("(the ensemble, a cheaper ensemble kind, n maps from one model, or a control) with one aggregation rule against the ensemble's plain mean, ")
+          .Append("on the same images, over every method × part × metric (<code>compare.csv</code> has each comparison with its CI and p). ")
+          .Append("<code>single</code> is one map of one model (Exp-Avg). Costs are measured seconds of training and explanation.</p>\n");
+        sb.Append("<table class=\"results\"><thead><tr><th>source</th><th>rule</th><th>better than plain Ens-Avg</th><th>significantly better</th><th>significantly worse</th><th>train s</th><th>explain s</th></tr></thead><tbody>\n");
+        foreach (var r in comparison.Rows)
+        {
+            var reference = r.Source == "ensemble" && r.Rule == "mean";
+            sb.Append("<tr><td class=\"key\">").Append(Escape(r.Source)).Append("</td><td class=\"key\">").Append(Escape(r.Rule)).Append("</td>");
+            if (reference)
+            {
+                sb.Append("<td>(the reference)</td><td></td><td></td>");
+            }
+            else
+            {
+                sb.Append("<td").Append(r.Better * 2 > r.Total ? " class=\"better\"" : "").Append('>').Append(r.Better).Append(" of ").Append(r.Total)
+                  .Append("</td><td>").Append(r.SignificantlyBetter).Append("</td><td>").Append(r.SignificantlyWorse).Append("</td>");
+            }
+
+            sb.Append("<td>").Append(Seconds(r.TrainSeconds)).Append("</td><td>").Append(Seconds(r.ExplainSeconds)).Append("</td></tr>\n");
+        }
+
+        sb.Append("</tbody></table>\n");
+        foreach (var note in comparison.Notes)
+        {
+            sb.Append("<p>").Append(Escape(note)).Append("</p>\n");
+        }
+
+        if (comparison.Panels.Count > 0)
+        {
+            sb.Append("<p>Quality against cost: each point is a source × rule, its gain over plain Ens-Avg averaged over methods (higher is better), ")
+              .Append("at its training + explanation seconds (log scale); the red line joins the Pareto front (nothing else both cheaper and better). ")
+              .Append("The centre prior costs nothing and is left off the axis.</p>\n<figure>")
+              .Append(Figures.QualityCostPlot.Svg(comparison.Panels, "gain over plain Ens-Avg, mean over methods")).Append("</figure>\n");
+        }
+
+        sb.Append("</section>\n");
+    }
+
+    private static string Seconds(double s) => double.IsFinite(s) ? s.ToString("F1", CultureInfo.InvariantCulture) : "–";
 
     private static void CurvesSection(StringBuilder sb, ReportModel model, IDictionary<string, PlotFigure> plots)
     {

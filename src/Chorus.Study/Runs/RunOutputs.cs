@@ -126,6 +126,7 @@ public static class RunOutputs
             Faithfulness = File.Exists(run.Layout.Faithfulness) ? ResultsCsv.Read(run.Layout.Faithfulness) : [],
             FaithfulnessCurves = File.Exists(run.Layout.FaithfulnessCurves) ? FaithfulnessCurvesCsv.Read(run.Layout.FaithfulnessCurves) : [],
             Manifest = run.Manifest,
+            Comparison = StudyComparison.ReadReport(run.Folder),
         };
         return HtmlReport.Write(run.Folder, model);
     }
