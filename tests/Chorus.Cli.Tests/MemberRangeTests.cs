@@ -41,18 +41,7 @@ public class MemberRangeTests
         // Then: byte-identical maps and the same results.csv
         Assert.True(codeE == 0, outputE);
         Assert.True(codeS == 0, outputS);
-        var maps = Directory.GetFiles(Path.Combine(single, "run", "maps"), "*.npy", SearchOption.AllDirectories);
-        Assert.Equal(6, maps.Length);
-        foreach (var map in maps)
-        {
-            var other = Path.Combine(split, Path.GetRelativePath(single, map));
-            Assert.True(File.ReadAllBytes(map).AsSpan().SequenceEqual(File.ReadAllBytes(other)), $"{Path.GetRelativePath(single, map)} differs");
-        }
-
-        var a = ResultsCsv.Read(Path.Combine(single, "results.csv"));
-        var b = ResultsCsv.Read(Path.Combine(split, "results.csv"));
-        Assert.Equal(a.Count, b.Count);
-        Assert.All(a.Zip(b), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(6, Chorus.Tests.StudyAssert.SameStudy(single, split));
     }
 
     [Fact]

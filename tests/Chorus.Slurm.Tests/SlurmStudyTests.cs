@@ -146,18 +146,7 @@ public class SlurmStudyTests(SlurmClusterFixture cluster)
 
     private static void AssertSameStudy(string single, string run)
     {
-        var maps = Directory.GetFiles(Path.Combine(single, "run", "maps"), "*.npy", SearchOption.AllDirectories);
-        Assert.NotEmpty(maps);
-        foreach (var map in maps)
-        {
-            var other = Path.Combine(run, Path.GetRelativePath(single, map));
-            Assert.True(File.ReadAllBytes(map).AsSpan().SequenceEqual(File.ReadAllBytes(other)), $"{Path.GetRelativePath(single, map)} differs");
-        }
-
-        var a = ResultsCsv.Read(Path.Combine(single, "results.csv"));
-        var b = ResultsCsv.Read(Path.Combine(run, "results.csv"));
-        Assert.Equal(a.Count, b.Count);
-        Assert.All(a.Zip(b), p => Assert.Equal(p.First, p.Second));
+        Chorus.Tests.StudyAssert.SameStudy(single, run);
         Assert.True(File.Exists(Path.Combine(run, "report.html")));
     }
 
