@@ -86,6 +86,13 @@ public sealed class MultiHeadClassifier : Module<Tensor, Tensor>
             throw new InvalidOperationException($"Layer '{_linear.HeadInputLayer}' gave [{string.Join(",", features.shape)}], not [N,F] features.");
         }
 
+        // The body's own dropout on the head input (train mode only), as its own head would see it; the same mask for all heads.
+        var p = Explaining.McDropout.DropoutOf(body);
+        if (p > 0 && _body.Module.training)
+        {
+            features = functional.dropout(features, p, true);
+        }
+
         return stack(_heads.Select(h => h.call(features)), 1).MoveToOuterDisposeScope();
     }
 

@@ -112,6 +112,21 @@ public class EnsembleKindTests
     }
 
     [Fact]
+    public void MultiHead_BodyWithDropout_HeadsSeeItInTrainModeOnly()
+    {
+        manual_seed(4);
+        using var body = new SmallCnn(4, widths: Widths, dropout: 0.5);
+        using var multi = new MultiHeadClassifier(body, 2);
+        using var scope = NewDisposeScope();
+        var x = rand(4, 3, 16, 16);
+
+        multi.eval();
+        Assert.True(MaxDiff(multi.call(x), multi.call(x)) == 0);
+        multi.train();
+        Assert.True(MaxDiff(multi.call(x), multi.call(x)) > 1e-4);
+    }
+
+    [Fact]
     public void MultiHead_Trainer_SavesMembersSharingOneBackbone()
     {
         // Given
