@@ -59,8 +59,9 @@ public static class ChorusApp
                 data.AddCommand<DataCheckCommand>("check").WithDescription("Validate a dataset folder (cub, isic2018 or folder): summary, problems with file:line; exit 1 on problems.");
             });
             config.AddCommand<TrainCommand>("train")
-                .WithDescription("Train an ensemble on a dataset folder (CUB-200-2011 or ISIC 2018 layout) or a generated one into a run folder (resumable).")
-                .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11");
+                .WithDescription("Train an ensemble on a dataset folder (CUB-200-2011 or ISIC 2018 layout) or a generated one into a run folder (resumable): independent members, or a cheaper kind with --ensemble snapshot|multi-head|frozen-trunk.")
+                .WithExample("train", "--data", "synthbirds", "--out", "runs/birds", "--members", "11")
+                .WithExample("train", "--out", "runs/snapshot", "--ensemble", "snapshot");
             config.AddCommand<PrepareCommand>("prepare")
                 .WithDescription("Prepare a run folder once for member ranges run in parallel: the dataset (generated when there is no --data), the members' shared start with its pre-training, and a frozen trunk's outputs. Takes the options of demo.")
                 .WithExample("prepare", "--quick", "--out", "runs/birds");
@@ -76,9 +77,9 @@ public static class ChorusApp
                     .WithExample("slurm", "status", "/shared/runs/paper");
             });
             config.AddCommand<CompareCommand>("compare")
-                .WithDescription("Run (or resume) the study, then set beside plain Ens-Avg: the aggregation rules (mean, median, trimmed-mean, crh, agg-var, and the ensemble's probability-weighted mean), one-model map sources at the same explanation cost (smoothgrad, noisegrad, fusiongrad), the expected single map and the controls (smoothing, centre prior), with their training and explanation seconds: compare.csv and compare.svg. Takes the options of demo.")
+                .WithDescription("Run (or resume) the study, then set beside plain Ens-Avg: the aggregation rules (mean, median, trimmed-mean, crh, agg-var, and the ensemble's probability- and held-out-accuracy-weighted means), cheaper ensembles (snapshot, multi-head, frozen-trunk, each its own study in OUT/ensembles/KIND), one-model map sources at the same explanation cost (smoothgrad, noisegrad, fusiongrad, tta, mc-dropout), the expected single map and the controls (smoothing, σ fitted on training images; centre prior), with their training and explanation seconds: compare.csv, compare.svg and a compare section in report.html. Takes the options of demo.")
                 .WithExample("compare", "--quick", "--out", "/tmp/chorus-compare")
-                .WithExample("compare", "--dataset", "synth-lesions", "--out", "lesions-compare", "--sources", "noisegrad");
+                .WithExample("compare", "--dataset", "synth-lesions", "--out", "lesions-compare", "--sources", "noisegrad", "--ensembles", "multi-head");
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Recompute results.csv, per_image.csv, curves.csv and summary.json from a finished run folder's maps.")
                 .WithExample("evaluate", "--run", "chorus-demo", "--metrics", "com_distance,pearson,iou");
