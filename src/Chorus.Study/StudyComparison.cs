@@ -54,7 +54,8 @@ public static class StudyComparison
         IReadOnlyList<CompareSource> sources,
         double[][]? probabilities = null,
         IReadOnlyDictionary<string, SaliencyMap[][]>? controlFit = null,
-        double[]? validationAccuracies = null)
+        double[]? validationAccuracies = null,
+        List<(string Method, double TrainSigma, double TestSigmaEven, double TestSigmaOdd)>? sigmas = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var metrics = metricNames.Select(MetricRegistry.Create).ToList();
@@ -67,6 +68,10 @@ public static class StudyComparison
         {
             // Per method, not per part: the controls' maps (fitting σ blurs every map a dozen times) and the weighted maps.
             var controls = Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean, controlFit is null ? null : PerMember(controlFit[method]));
+            // With σ from training images, also the control with σ cross-fitted on the test maps (still no region): where the
+            // members agree on the images they were trained on, the first may choose σ = 0, and the second is the stronger test.
+            var crossFitted = controlFit is null ? null : Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
+            sigmas?.Add((method, controls.SigmaEven, crossFitted?.SigmaEven ?? double.NaN, crossFitted?.SigmaOdd ?? double.NaN));
             var weightedMaps = probabilities is null ? null : Weighted(ensemble.Maps[method], probabilities);
             var accuracyMaps = validationAccuracies is null ? null
                 : Weighted(ensemble.Maps[method], [.. validationAccuracies.Select(a => Enumerable.Repeat(a, ensemble.Maps[method][0].Length).ToArray())]);
@@ -112,12 +117,21 @@ public static class StudyComparison
                 var smooth = plain.Evaluate(controls.Blurred, rois, ids);
                 var centre = plain.Evaluate(controls.Centre, rois, ids);
                 rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:smoothing", "-", Against(m, smooth[m.Metric].Exp), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                if (crossFitted is not null)
+                {
+                    var smoothTest = plain.Evaluate(crossFitted.Blurred, rois, ids);
+                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(SmoothingCrossFitted, "-", Against(m, smoothTest[m.Metric].Exp), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                }
+
                 rows.AddRange(reference.Metrics.Select(m => new CompareRow("control:centre-prior", "-", Against(m, centre[m.Metric].Exp), 0, 0)));
             }
         }
 
         return rows;
     }
+
+    /// <summary>The source name of the smoothing control with σ cross-fitted on the test maps, beside the one fitted on training maps.</summary>
+    public const string SmoothingCrossFitted = "control:smoothing-crossfit";
 
     /// <summary>The rule name of the probability-weighted mean.</summary>
     public const string ProbabilityWeighted = "prob-weighted";
@@ -229,7 +243,7 @@ public static class StudyComparison
                 s.First().Train + s.First().Explain,
                 s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))])).ToList();
         var notes = new List<string>();
-        foreach (var control in new[] { "control:smoothing", "control:centre-prior" })
+        foreach (var control in new[] { "control:smoothing", SmoothingCrossFitted, "control:centre-prior" })
         {
             var c = parsed.Where(r => r.Source == control && double.IsFinite(r.Gain)).ToList();
             if (c.Count > 0)
@@ -342,14 +356,15 @@ public static class StudyCompareStage
             ? string.Create(CultureInfo.InvariantCulture, $"acc-weighted: each member weighs its accuracy on the {heldOut} test images that are not explained (held out from scoring) over the sum: {string.Join(" ", accuracies!.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}.")
             : "acc-weighted left out: every test image is explained, so none is left to measure the members' accuracy on without the scored images.";
         reporter.Message(heldOut > 0 ? StudyMessageKind.Info : StudyMessageKind.Warning, accuracyNote);
-        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit, accuracies);
+        var sigmas = new List<(string Method, double TrainSigma, double TestSigmaEven, double TestSigmaOdd)>();
+        var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit, accuracies, sigmas);
         StudyComparison.Write(StudyComparison.CsvPath(settings.Out), rows);
         QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
         var fitCount = fit.Values.First()[0].Length;
         Chorus.IO.AtomicFile.WriteAllText(StudyComparison.NotesPath(settings.Out), new JsonObject
         {
             ["notes"] = new JsonArray(
-                string.Create(CultureInfo.InvariantCulture, $"Smoothing control: σ per method chosen on every member's maps of {fitCount} training images (no test image, map or region), so that the blurred members' spatial autocorrelation matches the ensemble map's."),
+                string.Create(CultureInfo.InvariantCulture, $"Smoothing control: σ per method chosen on every member's maps of {fitCount} training images (no test image, map or region), so that the blurred members' spatial autocorrelation matches the ensemble map's: {string.Join(", ", sigmas.Select(x => $"{x.Method} {x.TrainSigma:0.##} px"))}. control:smoothing-crossfit chooses σ on the test maps instead (no region; the even images' σ on the odd ones and the other way round): {string.Join(", ", sigmas.Select(x => $"{x.Method} {x.TestSigmaEven:0.##}/{x.TestSigmaOdd:0.##} px"))}."),
                 accuracyNote,
                 "prob-weighted: member j weighs its softmax probability of the image's class over the sum (per image; model outputs only). crh: truth discovery from the median, 20 rounds. agg-var: mean / (std + 0.1) on max-abs-scaled maps."),
         }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));

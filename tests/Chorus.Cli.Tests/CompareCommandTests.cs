@@ -21,19 +21,19 @@ public class CompareCommandTests
         var run = Path.Combine(TestPaths.TempDir(), "compare");
         var (code, output) = await CliRunner.RunAsync(["compare", .. Study, "--sources", "noisegrad,smoothgrad", "--ensembles", "none", "--out", run]);
 
-        // Then: (3 sources × (5 rules + the single map) + the probability- and accuracy-weighted ensembles + 2 controls) × 2 methods × 2 parts × 2 metrics rows
+        // Then: (3 sources × (5 rules + the single map) + the probability- and accuracy-weighted ensembles + 3 controls) × 2 methods × 2 parts × 2 metrics rows
         Assert.True(code == 0, output);
         Assert.Contains("(the reference)", output);
         var lines = File.ReadAllLines(Path.Combine(run, "compare.csv"));
         Assert.Equal(StudyComparison.Header, lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
-        Assert.Equal(((3 * 6) + 2 + 2) * 2 * 2 * 2, rows.Count);
+        Assert.Equal(((3 * 6) + 2 + 3) * 2 * 2 * 2, rows.Count);
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
         Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "prob-weighted");
         Assert.Contains(rows, r => r[Col("source")] == "ensemble" && r[Col("rule")] == "acc-weighted");
         Assert.Contains("its accuracy on the 42 test images that are not explained", output);
-        Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order());
+        Assert.Equal(["control:centre-prior", "control:smoothing", "control:smoothing-crossfit", "ensemble", "noisegrad", "smoothgrad"], rows.Select(r => r[Col("source")]).Distinct().Order(StringComparer.Ordinal));
 
         // The reference against itself: no difference
         Assert.All(rows.Where(r => r[Col("source")] == "ensemble" && r[Col("rule")] == "mean"), r => Assert.Equal(0.0, double.Parse(r[Col("diff_vs_ens_avg")], CultureInfo.InvariantCulture)));
@@ -126,7 +126,7 @@ public class CompareCommandTests
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
-        Assert.Equal(["control:centre-prior", "control:smoothing", "ensemble", "ensemble:frozen-trunk", "ensemble:multi-head", "ensemble:snapshot"], rows.Select(r => r[Col("source")]).Distinct().Order());
+        Assert.Equal(["control:centre-prior", "control:smoothing", "control:smoothing-crossfit", "ensemble", "ensemble:frozen-trunk", "ensemble:multi-head", "ensemble:snapshot"], rows.Select(r => r[Col("source")]).Distinct().Order(StringComparer.Ordinal));
         string Explained(string folder) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "run", "explained.json")))!["image_ids"]!.ToJsonString();
         var reference = Explained(run);
         double Train(string source) => double.Parse(rows.First(r => r[Col("source")] == source && r[Col("rule")] == "mean")[Col("train_s")], CultureInfo.InvariantCulture);
