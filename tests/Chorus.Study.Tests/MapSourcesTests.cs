@@ -186,18 +186,5 @@ public class MapSourcesTests
         Threads = 1,
     };
 
-    private static double Pearson(SaliencyMap a, SaliencyMap b)
-    {
-        var (x, y) = (a.Values, b.Values);
-        var (mx, my) = (x.Average(), y.Average());
-        double xy = 0, xx = 0, yy = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            xy += (x[i] - mx) * (y[i] - my);
-            xx += (x[i] - mx) * (x[i] - mx);
-            yy += (y[i] - my) * (y[i] - my);
-        }
-
-        return xx == 0 || yy == 0 ? 0 : xy / Math.Sqrt(xx * yy);
-    }
+    private static double Pearson(SaliencyMap a, SaliencyMap b) => Chorus.Testing.TestStats.Pearson(a.Values, b.Values);
 }

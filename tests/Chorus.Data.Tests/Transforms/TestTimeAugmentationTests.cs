@@ -189,17 +189,5 @@ public class TestTimeAugmentationTests
         return (sx / sum, sy / sum);
     }
 
-    private static double Correlation(float[] a, float[] b)
-    {
-        var (ma, mb) = (a.Average(), b.Average());
-        double ab = 0, aa = 0, bb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            ab += (a[i] - ma) * (b[i] - mb);
-            aa += (a[i] - ma) * (a[i] - ma);
-            bb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return ab / Math.Sqrt(aa * bb);
-    }
+    private static double Correlation(float[] a, float[] b) => Chorus.Testing.TestStats.Pearson(a, b);
 }
