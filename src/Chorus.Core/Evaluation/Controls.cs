@@ -214,7 +214,7 @@ public static class Controls
         if (fit is null)
         {
             var (blurred, sigmaEven, sigmaOdd) = Smoothing(maps, aggregator);
-            return new ControlMaps(blurred, sigmaEven, sigmaOdd, centre, "test images, cross-fitted: σ of the even images chosen on the odd ones and the other way round");
+            return new ControlMaps(blurred, sigmaEven, sigmaOdd, centre, "test images cross-fitted (σ of the even images chosen on the odd ones and the other way round)");
         }
 
         if (fit.Count != maps.Count)
