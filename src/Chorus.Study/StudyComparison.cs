@@ -408,15 +408,9 @@ public static class StudyCompareStage
         }
 
         var size = run.Test.Size;
-        var plane = 3 * size * size;
-        var pixels = new float[held.Length * plane];
-        for (var i = 0; i < held.Length; i++)
-        {
-            Array.Copy(run.Test.Pixels, (long)held[i] * plane, pixels, (long)i * plane, plane);
-        }
-
+        var (pixels, labels) = run.Test.Gather(held);
         var factory = FaithfulnessRunner.Factory(run);
-        using var set = Chorus.Torch.Training.ImageTensorSet.FromArrays(pixels, [.. held.Select(i => run.Test.Labels[i])], 3, size, size);
+        using var set = Chorus.Torch.Training.ImageTensorSet.FromArrays(pixels, labels, 3, size, size);
         var accuracies = new double[run.Members];
         for (var m = 0; m < run.Members; m++)
         {

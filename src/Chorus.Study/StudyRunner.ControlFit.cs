@@ -31,7 +31,7 @@ public sealed partial class StudyRunner
         GuardMapSettingsAt(Path.Combine(fit.Run, "maps", "settings.txt"), "split=train", $"image_ids={string.Join(' ', ids.Select(i => i.ToString(CultureInfo.InvariantCulture)))}");
         var size = run.Test.Size;
         var factory = FaithfulnessRunner.Factory(run);
-        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+        var explainer = NewExplainer();
         using var images = ImageTensorSet.FromArrays(pixels, labels, 3, size, size);
         var maps = reporter.Progress(ctx =>
         {

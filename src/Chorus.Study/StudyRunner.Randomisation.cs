@@ -46,7 +46,7 @@ public sealed partial class StudyRunner
             layers = ParameterRandomisation.Layers(probe);
         }
 
-        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+        var explainer = NewExplainer();
         var spearman = new SpearmanCorrelation();
         var rows = new List<RandomisationRow>();
         var cascade = ParameterRandomisation.Cascade(layers.Count);

@@ -56,7 +56,7 @@ public sealed partial class StudyRunner
         var (pixels, labels) = run.ExplainedImages();
         var augmentations = source == MapSource.Tta ? MapSources.Augmentations(n, settings.Seed) : null;
 
-        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+        var explainer = NewExplainer();
         var clock = Stopwatch.StartNew();
         var (computed, resumed) = (false, false);
         var maps = settings.Methods.ToDictionary(m => m, _ => new SaliencyMap[n][], StringComparer.Ordinal);

@@ -288,6 +288,9 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
         NumericsGuard.Ensure();
     }
 
+    // The study's explanation settings, one place for the study, the one-model sources, the control fit and the randomisation test.
+    private EnsembleExplainer NewExplainer() => new(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+
     private EnsembleTrainer NewTrainer() => new(
         () => settings.Backbone.Create(Dataset.ClassNames.Count, settings.Widths),
         settings.Training,
@@ -565,15 +568,7 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
 
     private static ImageTensorSet Subset(LoadedSplit split, int[] chosen)
     {
-        var plane = 3 * split.Size * split.Size;
-        var pixels = new float[chosen.Length * plane];
-        var labels = new int[chosen.Length];
-        for (var i = 0; i < chosen.Length; i++)
-        {
-            Array.Copy(split.Pixels, (long)chosen[i] * plane, pixels, (long)i * plane, plane);
-            labels[i] = split.Labels[chosen[i]];
-        }
-
+        var (pixels, labels) = split.Gather(chosen);
         return ImageTensorSet.FromArrays(pixels, labels, 3, split.Size, split.Size);
     }
 
@@ -617,7 +612,7 @@ public sealed partial class StudyRunner(IStudyReporter reporter, StudySettings s
     private IReadOnlyDictionary<string, SaliencyMap[][]> Explain(string runDir, Func<IClassifier> factory, int members, ImageTensorSet images, CancellationToken cancellationToken)
     {
         GuardMapSettings(runDir);
-        var explainer = new EnsembleExplainer(settings.Attribution, settings.Reduction, batchSize: StudySettings.ExplainBatch, seed: settings.Seed);
+        var explainer = NewExplainer();
         var (maps, resumed) = reporter.Progress(ctx =>
         {
             var task = ctx.AddTask($"Explaining {images.Count} images × {members} members × {settings.Methods.Count} methods", (double)members * images.Count);

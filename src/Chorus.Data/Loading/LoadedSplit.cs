@@ -35,6 +35,22 @@ public sealed record LoadedSplit
     /// <summary>The pixels of image <paramref name="n"/> (3×S×S floats).</summary>
     public Memory<float> Image(int n) => Pixels.AsMemory(n * 3 * Size * Size, 3 * Size * Size);
 
+    /// <summary>The pixels ([k, 3, S, S], planar) and labels of the images at <paramref name="indices"/>, in that order (a copy).</summary>
+    public (float[] Pixels, int[] Labels) Gather(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var plane = 3 * Size * Size;
+        var pixels = new float[(long)indices.Count * plane];
+        var labels = new int[indices.Count];
+        for (var k = 0; k < indices.Count; k++)
+        {
+            Array.Copy(Pixels, (long)indices[k] * plane, pixels, (long)k * plane, plane);
+            labels[k] = Labels[indices[k]];
+        }
+
+        return (pixels, labels);
+    }
+
     /// <summary>Image <paramref name="n"/> as interleaved RGB bytes (row-major, 3 per pixel; values × 255, rounded, clamped), for figures.</summary>
     public byte[] Rgb(int n)
     {

@@ -426,18 +426,12 @@ public sealed class IsicStudyDataset : StudyDataset
 
     private static LoadedSplit Take(LoadedSplit split, int[] keep)
     {
-        var plane = 3 * split.Size * split.Size;
-        var pixels = new float[keep.Length * plane];
-        for (var k = 0; k < keep.Length; k++)
-        {
-            Array.Copy(split.Pixels, (long)keep[k] * plane, pixels, (long)k * plane, plane);
-        }
-
+        var (pixels, labels) = split.Gather(keep);
         return split with
         {
             Count = keep.Length,
             Pixels = pixels,
-            Labels = [.. keep.Select(i => split.Labels[i])],
+            Labels = labels,
             ImageIds = [.. keep.Select(i => split.ImageIds[i])],
             Regions = split.Regions.ToDictionary(r => r.Key, r => keep.Select(i => r.Value[i]).ToArray()),
             Skipped = [],

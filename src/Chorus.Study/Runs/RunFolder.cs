@@ -43,19 +43,7 @@ public sealed record RunData(
     public RunLayout Layout => new(Folder);
 
     /// <summary>The explained images' pixels ([image, 3, size, size], in map order) and labels (the explained classes).</summary>
-    public (float[] Pixels, int[] Labels) ExplainedImages()
-    {
-        var plane = 3 * Test.Size * Test.Size;
-        var pixels = new float[Chosen.Length * plane];
-        var labels = new int[Chosen.Length];
-        for (var i = 0; i < Chosen.Length; i++)
-        {
-            Array.Copy(Test.Pixels, (long)Chosen[i] * plane, pixels, (long)i * plane, plane);
-            labels[i] = Test.Labels[Chosen[i]];
-        }
-
-        return (pixels, labels);
-    }
+    public (float[] Pixels, int[] Labels) ExplainedImages() => Test.Gather(Chosen);
 
     /// <summary>Number of ensemble members.</summary>
     public int Members => Maps.Values.First().Length;
@@ -152,14 +140,8 @@ public static class RunFolder
         var order = Enumerable.Range(0, train.Count).ToArray();
         new Random(unchecked((int)run.Seed) + 7_919).Shuffle(order);
         var chosen = order.Take(Math.Min(count, train.Count)).ToArray();
-        var plane = 3 * size * size;
-        var pixels = new float[chosen.Length * plane];
-        for (var i = 0; i < chosen.Length; i++)
-        {
-            Array.Copy(train.Pixels, (long)chosen[i] * plane, pixels, (long)i * plane, plane);
-        }
-
-        return (pixels, [.. chosen.Select(i => train.Labels[i])], [.. chosen.Select(i => train.ImageIds[i])]);
+        var (pixels, labels) = train.Gather(chosen);
+        return (pixels, labels, [.. chosen.Select(i => train.ImageIds[i])]);
     }
 
     /// <summary>
