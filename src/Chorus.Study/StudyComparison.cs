@@ -72,9 +72,14 @@ public static class StudyComparison
             // members agree on the images they were trained on, the first may choose σ = 0, and the second is the stronger test.
             var crossFitted = controlFit is null ? null : Controls.For(PerMember(ensemble.Maps[method]), EnsembleAggregator.Mean);
             sigmas?.Add((method, controls.SigmaEven, crossFitted?.SigmaEven ?? double.NaN, crossFitted?.SigmaOdd ?? double.NaN));
-            var weightedMaps = probabilities is null ? null : Weighted(ensemble.Maps[method], probabilities);
-            var accuracyMaps = validationAccuracies is null ? null
-                : Weighted(ensemble.Maps[method], [.. validationAccuracies.Select(a => Enumerable.Repeat(a, ensemble.Maps[method][0].Length).ToArray())]);
+            // The weighted means of the ensemble: per image by each member's probability of the class, and by each member's
+            // accuracy on held-out images (one weight per member, the same for every image).
+            var images = ensemble.Maps[method][0].Length;
+            List<(string Rule, IReadOnlyList<IReadOnlyList<SaliencyMap>> Maps)> weightedRules =
+            [
+                .. probabilities is null ? [] : new[] { (ProbabilityWeighted, Weighted(ensemble.Maps[method], probabilities)) },
+                .. validationAccuracies is null ? [] : new[] { (AccuracyWeighted, Weighted(ensemble.Maps[method], [.. AccuracyWeights(validationAccuracies).Select(w => Enumerable.Repeat(w, images).ToArray())])) },
+            ];
             foreach (var part in run.Parts)
             {
                 var rois = run.Chosen.Select(i => run.Test.Regions[part][i]?.Mask).ToList();
@@ -99,18 +104,10 @@ public static class StudyComparison
                     }
                 }
 
-                // Probability-weighted mean of the ensemble: per image, member j weighs p_j(target | image) / Σ_k p_k.
-                if (weightedMaps is not null)
+                foreach (var (rule, weightedMaps) in weightedRules)
                 {
                     var weighted = plain.Evaluate(weightedMaps, rois, ids);
-                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, ProbabilityWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
-                }
-
-                // Validation-accuracy-weighted mean: member j weighs acc_j / Σ_k acc_k, the accuracies measured on held-out images that are not scored.
-                if (accuracyMaps is not null)
-                {
-                    var weighted = plain.Evaluate(accuracyMaps, rois, ids);
-                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, AccuracyWeighted, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
+                    rows.AddRange(reference.Metrics.Select(m => new CompareRow(ensemble.Name, rule, Against(m, weighted[m.Metric].Ens), ensemble.TrainSeconds, ensemble.ExplainSeconds)));
                 }
 
                 // The controls beside the ensemble: its members' maps blurred, and one centre prior for every image.
@@ -224,24 +221,10 @@ public static class StudyComparison
             var (line, f) = row;
             double D(string c) => f[Col(c)].Length == 0 ? double.NaN : Csv.ParseDouble(f[Col(c)], path, line, c);
             var higher = Csv.ParseBool(f[Col("higher_is_better")], path, line, "higher_is_better");
-            var gain = D("diff_vs_ens_avg") * (higher ? 1 : -1);
-            return (Source: f[Col("source")], Rule: f[Col("rule")], Metric: f[Col("metric")], Part: f[Col("part")], Gain: gain, P: D("wilcoxon_p"), Train: D("train_s"), Explain: D("explain_s"));
+            return new Scored(f[Col("source")], f[Col("rule")], f[Col("metric")], f[Col("part")], D("diff_vs_ens_avg") * (higher ? 1 : -1), D("wilcoxon_p"), D("train_s"), D("explain_s"));
         }).ToList();
-        var rows = parsed.GroupBy(r => (r.Source, r.Rule)).Select(g => new Chorus.Reports.Html.ComparisonSummaryRow(
-            g.Key.Source,
-            g.Key.Rule,
-            g.Count(r => r.Gain > 0),
-            g.Count(),
-            g.Count(r => r.Gain > 0 && r.P < 0.05),
-            g.Count(r => r.Gain < 0 && r.P < 0.05),
-            g.First().Train,
-            g.First().Explain)).ToList();
-        var panels = parsed.GroupBy(r => (r.Metric, r.Part)).Select(g => new QualityCostPanel(
-            $"{g.Key.Metric} · {g.Key.Part}",
-            [.. g.GroupBy(r => (r.Source, r.Rule)).Select(s => new QualityCostPoint(
-                s.Key.Rule == "-" ? s.Key.Source : $"{s.Key.Source}/{s.Key.Rule}",
-                s.First().Train + s.First().Explain,
-                s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))])).ToList();
+        var rows = Summary(parsed);
+        var panels = Panels(parsed);
         var notes = new List<string>();
         foreach (var control in new[] { "control:smoothing", SmoothingCrossFitted, "control:centre-prior" })
         {
@@ -260,6 +243,34 @@ public static class StudyComparison
 
         return new Chorus.Reports.Html.ComparisonReport(rows, panels, notes);
     }
+
+    /// <summary>
+    /// Per source × rule (in first-seen order): the comparisons won against plain Ens-Avg, how many of those and of the
+    /// losses have Wilcoxon p &lt; 0.05, and the costs; the command line's table and the report's.
+    /// </summary>
+    public static IReadOnlyList<Chorus.Reports.Html.ComparisonSummaryRow> Summary(IEnumerable<CompareRow> rows) => Summary(rows.Select(Scored.Of));
+
+    /// <summary>One panel per metric and part: each source × rule (and control) at its cost, its gain over plain Ens-Avg averaged over methods.</summary>
+    public static IReadOnlyList<QualityCostPanel> Panels(IEnumerable<CompareRow> rows) => Panels(rows.Select(Scored.Of));
+
+    private static List<Chorus.Reports.Html.ComparisonSummaryRow> Summary(IEnumerable<Scored> rows) =>
+        [.. rows.GroupBy(r => (r.Source, r.Rule)).Select(g => new Chorus.Reports.Html.ComparisonSummaryRow(
+            g.Key.Source,
+            g.Key.Rule,
+            g.Count(r => r.Gain > 0),
+            g.Count(),
+            g.Count(r => r.Gain > 0 && r.P < 0.05),
+            g.Count(r => r.Gain < 0 && r.P < 0.05),
+            g.First().Train,
+            g.First().Explain))];
+
+    private static List<QualityCostPanel> Panels(IEnumerable<Scored> rows) =>
+        [.. rows.GroupBy(r => (r.Metric, r.Part)).Select(g => new QualityCostPanel(
+            $"{g.Key.Metric} · {g.Key.Part}",
+            [.. g.GroupBy(r => (r.Source, r.Rule)).Select(s => new QualityCostPoint(
+                s.Key.Rule == "-" ? s.Key.Source : $"{s.Key.Source}/{s.Key.Rule}",
+                s.First().Train + s.First().Explain,
+                s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))]))];
 
     /// <summary>The ensemble's training and explanation seconds from <c>run/costs.json</c> (NaN when not recorded).</summary>
     public static (double Train, double Explain) EnsembleCosts(RunLayout layout)
@@ -289,6 +300,13 @@ public static class StudyComparison
     }
 
     private static List<IReadOnlyList<SaliencyMap>> PerMember(SaliencyMap[][] maps) => [.. maps.Select(m => (IReadOnlyList<SaliencyMap>)m)];
+
+    // One compared row as the summaries read it, from a CompareRow or a line of compare.csv: Gain > 0 is better than plain Ens-Avg.
+    private readonly record struct Scored(string Source, string Rule, string Metric, string Part, double Gain, double P, double Train, double Explain)
+    {
+        public static Scored Of(CompareRow r) =>
+            new(r.Source, r.Rule, r.Comparison.Metric, r.Comparison.Part, r.Gain, r.Comparison.Wilcoxon.PValue, r.TrainSeconds, r.ExplainSeconds);
+    }
 }
 
 /// <summary>The comparison as a study stage: the study (resumed), the one-model sources, compare.csv and compare.svg.</summary>
@@ -359,7 +377,7 @@ public static class StudyCompareStage
         var sigmas = new List<(string Method, double TrainSigma, double TestSigmaEven, double TestSigmaOdd)>();
         var rows = StudyComparison.Compare(run, metrics, list, MemberProbabilities(run), fit, accuracies, sigmas);
         StudyComparison.Write(StudyComparison.CsvPath(settings.Out), rows);
-        QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), Panels(rows), "gain over plain Ens-Avg, mean over methods");
+        QualityCostPlot.Save(Path.Combine(settings.Out, "compare.svg"), StudyComparison.Panels(rows), "gain over plain Ens-Avg, mean over methods");
         var fitCount = fit.Values.First()[0].Length;
         Chorus.IO.AtomicFile.WriteAllText(StudyComparison.NotesPath(settings.Out), new JsonObject
         {
@@ -452,13 +470,4 @@ public static class StudyCompareStage
 
         return result;
     }
-
-    /// <summary>One panel per metric and part: each source × rule (and control) at its cost, its gain over plain Ens-Avg averaged over methods.</summary>
-    public static IReadOnlyList<QualityCostPanel> Panels(IReadOnlyList<CompareRow> rows) =>
-        [.. rows.GroupBy(r => (r.Comparison.Metric, r.Comparison.Part)).Select(g => new QualityCostPanel(
-            $"{g.Key.Metric} · {g.Key.Part}",
-            [.. g.GroupBy(r => (r.Source, r.Rule)).Select(s => new QualityCostPoint(
-                s.Key.Rule == "-" ? s.Key.Source : $"{s.Key.Source}/{s.Key.Rule}",
-                s.First().TrainSeconds + s.First().ExplainSeconds,
-                s.Select(r => r.Gain).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()))]))];
 }

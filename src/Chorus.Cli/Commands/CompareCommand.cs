@@ -92,21 +92,17 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareSettin
         console.Write(new Rule("[bold]Chorus compare[/]: map sources × aggregation rules × controls, against plain Ens-Avg").LeftJustified());
         var rows = StudyCompareStage.Run(study, settings.SourceList, settings.KindList, new SpectreStudyReporter(console), cancellationToken);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("source", "rule", "better than plain Ens-Avg", "significantly better", "significantly worse", "train s", "explain s");
-        foreach (var group in rows.GroupBy(r => (r.Source, r.Rule)))
+        foreach (var row in StudyComparison.Summary(rows))
         {
-            var all = group.ToList();
-            var better = all.Count(r => r.Gain > 0);
-            var sigBetter = all.Count(r => r.Gain > 0 && r.Comparison.Wilcoxon.PValue < 0.05);
-            var sigWorse = all.Count(r => r.Gain < 0 && r.Comparison.Wilcoxon.PValue < 0.05);
-            var plain = group.Key is ("ensemble", "mean");
+            var plain = (row.Source, row.Rule) is ("ensemble", "mean");
             table.AddRow(
-                Markup.Escape(group.Key.Source),
-                Markup.Escape(group.Key.Rule),
-                plain ? "[grey](the reference)[/]" : string.Create(CultureInfo.InvariantCulture, $"{better} of {all.Count}"),
-                plain ? "" : sigBetter.ToString(CultureInfo.InvariantCulture),
-                plain ? "" : sigWorse.ToString(CultureInfo.InvariantCulture),
-                Seconds(all[0].TrainSeconds),
-                Seconds(all[0].ExplainSeconds));
+                Markup.Escape(row.Source),
+                Markup.Escape(row.Rule),
+                plain ? "[grey](the reference)[/]" : string.Create(CultureInfo.InvariantCulture, $"{row.Better} of {row.Total}"),
+                plain ? "" : row.SignificantlyBetter.ToString(CultureInfo.InvariantCulture),
+                plain ? "" : row.SignificantlyWorse.ToString(CultureInfo.InvariantCulture),
+                Seconds(row.TrainSeconds),
+                Seconds(row.ExplainSeconds));
         }
 
         console.Write(table);
