@@ -51,17 +51,13 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
         }
 
         widths ??= [16, 32, 64, 64];
-        if (widths.Length != 4 || widths.Any(w => w < 1))
-        {
-            throw new ArgumentException("SmallCnn needs four positive widths.", nameof(widths));
-        }
-
         NumClasses = numClasses;
         Widths = widths;
-        _block1 = new ConvBlock("block1", inChannels, widths[0], pool: true);
-        _block2 = new ConvBlock("block2", widths[0], widths[1], pool: true);
-        _block3 = new ConvBlock("block3", widths[1], widths[2], pool: true);
-        _block4 = new ConvBlock("block4", widths[2], widths[3], pool: false);
+        var blocks = CreateBlocks(inChannels, widths);
+        _block1 = blocks[0];
+        _block2 = blocks[1];
+        _block3 = blocks[2];
+        _block4 = blocks[3];
         _maxPool = globalMaxPool;
         _dropout = dropout;
         _features = new ModuleDict<Module<Tensor, Tensor>>();
@@ -161,6 +157,27 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
         {
             throw new ArgumentException($"SmallCnn expects images [N,C,H,W]; got shape [{string.Join(",", input.shape)}].", nameof(input));
         }
+    }
+
+    /// <summary>
+    /// The four blocks <c>block1</c> … <c>block4</c> of <paramref name="widths"/> channels, max-pooled after the first three
+    /// (created in that order, so they draw their initial weights in that order): SmallCnn's and <see cref="SmallCnnBackbone"/>'s.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not four positive widths.</exception>
+    internal static ConvBlock[] CreateBlocks(int inChannels, int[] widths)
+    {
+        if (widths.Length != 4 || widths.Any(w => w < 1))
+        {
+            throw new ArgumentException("SmallCnn needs four positive widths.", nameof(widths));
+        }
+
+        return
+        [
+            new ConvBlock("block1", inChannels, widths[0], pool: true),
+            new ConvBlock("block2", widths[0], widths[1], pool: true),
+            new ConvBlock("block3", widths[1], widths[2], pool: true),
+            new ConvBlock("block4", widths[2], widths[3], pool: false),
+        ];
     }
 
     /// <summary>conv 3×3 (padding 1, no bias) → BatchNorm → ReLU → optional max-pool 2.</summary>

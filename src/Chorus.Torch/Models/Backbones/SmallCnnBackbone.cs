@@ -21,18 +21,7 @@ public sealed class SmallCnnBackbone : Module<Tensor, Tensor>, IFeatureBackbone,
         : base(nameof(SmallCnnBackbone))
     {
         widths ??= [16, 32, 64, 64];
-        if (widths.Length != 4 || widths.Any(w => w < 1))
-        {
-            throw new ArgumentException("SmallCnn needs four positive widths.", nameof(widths));
-        }
-
-        _blocks =
-        [
-            new SmallCnn.ConvBlock("block1", inChannels, widths[0], pool: true),
-            new SmallCnn.ConvBlock("block2", widths[0], widths[1], pool: true),
-            new SmallCnn.ConvBlock("block3", widths[1], widths[2], pool: true),
-            new SmallCnn.ConvBlock("block4", widths[2], widths[3], pool: false),
-        ];
+        _blocks = SmallCnn.CreateBlocks(inChannels, widths);
         for (var b = 0; b < _blocks.Length; b++)
         {
             register_module(Blocks[b], _blocks[b]);
