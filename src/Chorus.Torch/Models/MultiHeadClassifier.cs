@@ -60,14 +60,7 @@ public sealed class MultiHeadClassifier : Module<Tensor, Tensor>
     public IEnumerable<Parameter> HeadParameters() => _heads.parameters();
 
     /// <summary>Re-initialises head k as PyTorch's <c>nn.Linear</c> does, from <paramref name="generator"/> (the member's own seed).</summary>
-    public void ResetHead(int k, Generator generator)
-    {
-        using var noGrad = no_grad();
-        var head = _heads[k];
-        var bound = 1.0 / Math.Sqrt(head.weight!.shape[1]);
-        head.weight.uniform_(-bound, bound, generator);
-        head.bias!.uniform_(-bound, bound, generator);
-    }
+    public void ResetHead(int k, Generator generator) => LinearHeads.Reset(_heads[k], generator);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => Logits(_body, input);

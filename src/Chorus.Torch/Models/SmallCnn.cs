@@ -94,14 +94,7 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IClassifier, IResettableH
     public string HeadInputLayer => "pooled";
 
     /// <summary>Re-initialises the head as PyTorch's <c>nn.Linear</c> does, from the given generator.</summary>
-    public void ResetHead(Generator generator)
-    {
-        using var noGrad = no_grad();
-        var fanIn = _head.weight!.shape[1];
-        var bound = 1.0 / Math.Sqrt(fanIn);
-        _head.weight.uniform_(-bound, bound, generator);
-        _head.bias!.uniform_(-bound, bound, generator);
-    }
+    public void ResetHead(Generator generator) => LinearHeads.Reset(_head, generator);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => Run(input, null, out _);

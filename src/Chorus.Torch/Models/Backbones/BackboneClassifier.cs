@@ -169,13 +169,7 @@ public sealed class BackboneClassifier : Module<Tensor, Tensor>, IClassifier, IR
     public IEnumerable<Parameter> HeadParameters() => _head.parameters();
 
     /// <summary>Re-initialises the head as PyTorch's <c>nn.Linear</c> does, from the given generator.</summary>
-    public void ResetHead(Generator generator)
-    {
-        using var noGrad = no_grad();
-        var bound = 1.0 / Math.Sqrt(_head.weight!.shape[1]);
-        _head.weight.uniform_(-bound, bound, generator);
-        _head.bias!.uniform_(-bound, bound, generator);
-    }
+    public void ResetHead(Generator generator) => LinearHeads.Reset(_head, generator);
 
     /// <summary>Train or eval mode; frozen backbone stages stay in eval mode.</summary>
     public override void train(bool on = true)
